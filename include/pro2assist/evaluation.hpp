@@ -1,0 +1,81 @@
+// Evaluation harness: every reasoner through the same engine, on the same sessions and the
+// same simulated model, scored by SPEC §5.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pro2assist/decision.hpp"
+#include "pro2assist/guideline.hpp"
+#include "pro2assist/metrics.hpp"
+#include "pro2assist/session.hpp"
+
+namespace p2a {
+
+// One session to evaluate: its guideline, its ground truth (only the simulated model and the
+// scorer see it) and its sensor streams.
+struct EvalCase {
+  std::string dataset;                 // "captaincook4d", "sessions", "guidelines"
+  std::string id;                      // recording / session id
+  std::shared_ptr<const Guideline> guideline;
+  Annotations truth;
+  Session session;
+};
+
+struct EvalOptions {
+  std::vector<std::string> reasoners = {"seed", "raw", "periodic", "gsp", "tracker"};
+  std::vector<double> accuracies = {0.3, 0.5, 0.7};
+  std::uint64_t seed = 1;
+  int jobs = 0;                         // 0: all cores
+  bool keep_decisions = false;          // keep every decision stream (for report timelines)
+  std::function<void(std::size_t done, std::size_t total)> progress;  // called from workers
+};
+
+struct RunResult {                       // one case x reasoner x accuracy
+  std::string case_id;
+  std::string reasoner;
+  double accuracy = 0;
+  Metrics metrics;
+  std::string error;                     // non-empty when the run failed
+  std::vector<Decision> decisions;       // when keep_decisions
+};
+
+struct EvalSummaryRow {                  // one dataset x reasoner x accuracy, pooled
+  std::string dataset;
+  std::string reasoner;
+  double accuracy = 0;
+  int sessions = 0;
+  int failed = 0;
+  Metrics metrics;                       // pooled with p2a::pool
+};
+
+struct EvalResults {
+  std::vector<RunResult> runs;
+  std::vector<EvalSummaryRow> summary;
+  double wall_s = 0;
+};
+
+// Runs every case x reasoner x accuracy (in parallel over `jobs` threads); deterministic for
+// a seed whatever the number of jobs.
+EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions& opt);
+
+// Case builders for the --dataset forms.
+std::vector<EvalCase> captaincook_cases(const std::filesystem::path& dir, const std::string& split,
+                                        std::uint64_t seed);
+std::vector<EvalCase> session_cases(const std::filesystem::path& dir);
+std::vector<EvalCase> guideline_cases(const std::filesystem::path& dir, int sessions_per_guideline,
+                                      std::uint64_t seed);
+
+nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt);
+
+// An EvalOptions::progress that reports on stderr: an updating bar on a terminal, a plain
+// line every ~5% otherwise. Thread-safe.
+std::function<void(std::size_t done, std::size_t total)> stderr_progress();
+
+}  // namespace p2a

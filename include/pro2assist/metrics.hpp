@@ -1,0 +1,62 @@
+// SPEC §5: ground-truth status, proactive periods, mistake windows and the metrics.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "pro2assist/decision.hpp"
+#include "pro2assist/guideline.hpp"
+#include "pro2assist/session.hpp"
+
+namespace p2a {
+
+struct Period {
+  StepId step;
+  double start_s = 0;
+  double end_s = 0;
+  bool about_to_finish = false;  // else: guidance from the transition gap to just_start end
+};
+
+struct MistakeWindow {
+  StepId step;                  // the step begun too early (d)
+  std::vector<StepId> missing;  // its prerequisites not started yet
+  double start_s = 0;
+  double end_s = 0;
+};
+
+// Status window width for a segment [s, e).
+double status_window_s(double start_s, double end_s);
+std::vector<Period> proactive_periods(const Annotations& truth);
+std::vector<MistakeWindow> mistake_windows(const Guideline& g, const Annotations& truth);
+
+struct Metrics {
+  double step_acc = 0, status_acc = 0;
+  double acc_p = 0, md = 0, fd = 0;
+  double sts = 0;
+  double msg_precision = 0;         // NaN-free: 0 when no messages
+  double msgs_per_min = 0;
+  double mistake_recall = 0, mistake_precision = 0;
+  double calls_per_min = 0, calls_per_moment = 0;
+  // counts behind the ratios, for pooling across sessions
+  int grid_points = 0, messages = 0, messages_in_period = 0;
+  int periods = 0, mistake_windows = 0, mistake_hits = 0, mistake_msgs = 0, mistake_msgs_hit = 0;
+  int model_calls = 0, moments = 0;
+  double task_minutes = 0;
+  // further counts behind the ratios (grid points, messages), so pool() can recompute them
+  int step_right = 0, status_right = 0, trigger_right = 0;
+  int in_period_points = 0, missed_points = 0;   // MD = missed / in-period
+  int out_period_points = 0, false_points = 0;   // FD = false / out-of-period
+  double sts_sum = 0;                            // STS = sts_sum / periods
+  int guidance_msgs = 0;                         // delivered non-mistake messages (precision base)
+};
+
+// Scores one session. `messages` counts every delivered message (for msgs_per_min);
+// msg_precision is messages_in_period / guidance_msgs. Ratios with an empty base are 0
+// (mistake_recall with no windows too): pool with pool(), which skips empty bases by count.
+Metrics score(const Guideline& g, const Annotations& truth, const std::vector<Decision>& d);
+
+// Pools sessions by their counts: accuracies weighted by grid points, STS by periods,
+// precisions and recall by messages and windows, rates by task minutes and moments.
+Metrics pool(const std::vector<Metrics>& sessions);
+
+}  // namespace p2a

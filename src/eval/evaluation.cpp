@@ -1,0 +1,216 @@
+// The evaluation driver: cases x reasoners x accuracies, each run through the one engine
+// (replay_session) against a simulated model, scored by SPEC §5 and pooled.
+#include "pro2assist/evaluation.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <thread>
+
+#include "eval/rng.hpp"
+#include "pro2assist/engine.hpp"
+#include "pro2assist/reasoner.hpp"
+#include "pro2assist/sim.hpp"
+
+namespace p2a {
+namespace {
+
+struct WorkItem {
+  std::size_t case_index = 0;
+  std::size_t reasoner_index = 0;
+  double accuracy = 0;
+};
+
+RunResult run_one(const EvalCase& c, const std::string& reasoner, double accuracy,
+                  const EvalOptions& opt) {
+  RunResult r;
+  r.case_id = c.id;
+  r.reasoner = reasoner;
+  r.accuracy = accuracy;
+  try {
+    if (!c.guideline) throw Error("case " + c.id + ": no guideline");
+    auto policy = make_reasoner(reasoner, ReasonerOptions{});
+    // Seeded by the case only: every reasoner of a case faces the same model answers.
+    SimModelOptions mopt;
+    mopt.accuracy = accuracy;
+    mopt.seed = opt.seed ^ sim::hash_string(c.id);
+    auto model = make_simulated_model(*c.guideline, c.truth, mopt);
+    EngineStats stats;
+    std::vector<Decision> decisions =
+        replay_session(c.session, *c.guideline, std::move(policy), *model, &stats);
+    r.metrics = score(*c.guideline, c.truth, decisions);
+    // The cost is what the model was asked, not what the decisions admit to: a reasoner may
+    // call the model at a pair it does not turn into a decision.
+    const std::size_t asked = simulated_model_calls(*model).value_or(stats.model_calls);
+    if (static_cast<std::size_t>(r.metrics.model_calls) != asked) {
+      spdlog::debug("{} / {}: model asked {} times, {} decisions marked vlm", c.id, reasoner,
+                    asked, r.metrics.model_calls);
+      r.metrics.model_calls = static_cast<int>(asked);
+      r.metrics = pool({r.metrics});  // re-derives the ratios from the counts
+    }
+    if (opt.keep_decisions) r.decisions = std::move(decisions);
+  } catch (const std::exception& e) {
+    // An unknown reasoner, a broken guideline: a failed run, recorded, not a failed evaluation.
+    r.error = e.what();
+    r.metrics = Metrics{};
+  }
+  return r;
+}
+
+std::vector<double> ascending_unique(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+std::string iso_time_utc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json metrics_to_json(const Metrics& m) {
+  return {
+      {"step_acc", m.step_acc},
+      {"status_acc", m.status_acc},
+      {"acc_p", m.acc_p},
+      {"md", m.md},
+      {"fd", m.fd},
+      {"sts", m.sts},
+      {"msg_precision", m.msg_precision},
+      {"msgs_per_min", m.msgs_per_min},
+      {"mistake_recall", m.mistake_recall},
+      {"mistake_precision", m.mistake_precision},
+      {"calls_per_min", m.calls_per_min},
+      {"calls_per_moment", m.calls_per_moment},
+      {"grid_points", m.grid_points},
+      {"messages", m.messages},
+      {"messages_in_period", m.messages_in_period},
+      {"periods", m.periods},
+      {"mistake_windows", m.mistake_windows},
+      {"mistake_hits", m.mistake_hits},
+      {"mistake_msgs", m.mistake_msgs},
+      {"mistake_msgs_hit", m.mistake_msgs_hit},
+      {"model_calls", m.model_calls},
+      {"moments", m.moments},
+      {"task_minutes", m.task_minutes},
+      {"step_right", m.step_right},
+      {"status_right", m.status_right},
+      {"trigger_right", m.trigger_right},
+      {"in_period_points", m.in_period_points},
+      {"missed_points", m.missed_points},
+      {"out_period_points", m.out_period_points},
+      {"false_points", m.false_points},
+      {"sts_sum", m.sts_sum},
+      {"guidance_msgs", m.guidance_msgs},
+  };
+}
+
+}  // namespace
+
+EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  EvalResults out;
+
+  // Case-major, so a worker's neighbouring items share a case's data in cache.
+  std::vector<WorkItem> items;
+  items.reserve(cases.size() * opt.reasoners.size() * opt.accuracies.size());
+  for (std::size_t c = 0; c < cases.size(); ++c)
+    for (std::size_t r = 0; r < opt.reasoners.size(); ++r)
+      for (double a : opt.accuracies) items.push_back({c, r, a});
+  out.runs.resize(items.size());
+
+  int jobs = opt.jobs > 0 ? opt.jobs : static_cast<int>(std::thread::hardware_concurrency());
+  jobs = std::clamp(jobs, 1, std::max(1, static_cast<int>(items.size())));
+
+  std::atomic<std::size_t> next{0}, done{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < items.size(); i = next++) {
+      const WorkItem& w = items[i];
+      // Each result lands at its item's index: the output order never depends on scheduling.
+      out.runs[i] = run_one(cases[w.case_index], opt.reasoners[w.reasoner_index], w.accuracy, opt);
+      const std::size_t n = ++done;
+      if (opt.progress) opt.progress(n, items.size());
+    }
+  };
+  if (jobs == 1) {
+    worker();
+  } else {
+    std::vector<std::jthread> pool_threads;
+    for (int j = 0; j < jobs; ++j) pool_threads.emplace_back(worker);
+  }
+
+  // Summary: datasets in the order they first appear, reasoners as given, accuracy ascending.
+  std::vector<std::string> datasets;
+  for (const auto& c : cases)
+    if (std::find(datasets.begin(), datasets.end(), c.dataset) == datasets.end())
+      datasets.push_back(c.dataset);
+  for (const auto& dataset : datasets)
+    for (const auto& reasoner : opt.reasoners)
+      for (double accuracy : ascending_unique(opt.accuracies)) {
+        EvalSummaryRow row;
+        row.dataset = dataset;
+        row.reasoner = reasoner;
+        row.accuracy = accuracy;
+        std::vector<Metrics> scored;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+          const WorkItem& w = items[i];
+          if (cases[w.case_index].dataset != dataset || opt.reasoners[w.reasoner_index] != reasoner ||
+              w.accuracy != accuracy)
+            continue;
+          if (out.runs[i].error.empty())
+            scored.push_back(out.runs[i].metrics);
+          else
+            ++row.failed;
+        }
+        row.sessions = static_cast<int>(scored.size());
+        row.metrics = pool(scored);
+        out.summary.push_back(std::move(row));
+      }
+
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
+  nlohmann::json j;
+  j["generated"] = iso_time_utc();
+  j["options"] = {{"reasoners", opt.reasoners},
+                  {"accuracies", opt.accuracies},
+                  {"seed", opt.seed},
+                  {"jobs", opt.jobs},
+                  {"keep_decisions", opt.keep_decisions}};
+  j["wall_s"] = r.wall_s;
+  j["summary"] = nlohmann::json::array();
+  for (const auto& row : r.summary) {
+    nlohmann::json s = {{"dataset", row.dataset},
+                        {"reasoner", row.reasoner},
+                        {"accuracy", row.accuracy},
+                        {"sessions", row.sessions},
+                        {"failed", row.failed}};
+    s.update(metrics_to_json(row.metrics));
+    j["summary"].push_back(std::move(s));
+  }
+  j["runs"] = nlohmann::json::array();
+  for (const auto& run : r.runs) {
+    nlohmann::json x = {{"case", run.case_id},
+                        {"reasoner", run.reasoner},
+                        {"accuracy", run.accuracy},
+                        {"metrics", run.error.empty() ? metrics_to_json(run.metrics) : nullptr},
+                        {"error", run.error.empty() ? nullptr : nlohmann::json(run.error)}};
+    if (opt.keep_decisions && run.error.empty()) {
+      x["decisions"] = nlohmann::json::array();
+      for (const auto& d : run.decisions) x["decisions"].push_back(to_json(d));
+    }
+    j["runs"].push_back(std::move(x));
+  }
+  return j;
+}
+
+}  // namespace p2a

@@ -1,0 +1,258 @@
+// SPEC §5 metrics. Choices the SPEC leaves open, fixed here so that every report agrees:
+// - Segments with end_s <= start_s carry no time and are ignored.
+// - Overlapping segments (parallel work): at time t a decision's step is right when any
+//   covering segment has it; its status is checked against the covering segment of that
+//   step, or against any covering segment when the step is wrong.
+// - Outside all segments the truth is `transition`, and the step that ended last before t and
+//   the step that starts next after t are both right.
+// - Periods are closed intervals [start_s, end_s], for the grid and for messages alike. A
+//   guidance period starts where the work before it ended (the latest end of the segments
+//   that started earlier), at most 30 s before the step's start and never after it.
+// - Every ratio with an empty base is 0; the counts let pool() skip such sessions.
+#include "pro2assist/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace p2a {
+namespace {
+
+constexpr double kGapCapS = 30.0;
+constexpr double kMistakeWindowS = 20.0;
+// Grid points and decision times are sums of decimals; a nanosecond of slack keeps a
+// decision stamped exactly on a grid point (or the last end on the grid) from being lost.
+constexpr double kSlackS = 1e-9;
+
+std::vector<GtSegment> timed_segments(const Annotations& truth) {
+  std::vector<GtSegment> out;
+  for (const auto& seg : truth.steps)
+    if (seg.end_s > seg.start_s) out.push_back(seg);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const GtSegment& a, const GtSegment& b) { return a.start_s < b.start_s; });
+  return out;
+}
+
+Status status_at(const GtSegment& seg, double t_s) {
+  const double w = status_window_s(seg.start_s, seg.end_s);
+  if (t_s < seg.start_s + w) return Status::JustStart;
+  if (t_s >= seg.end_s - w) return Status::AboutToFinish;
+  return Status::InProgress;
+}
+
+bool is_for(const Decision& d, const StepId& step) {
+  return (d.step && *d.step == step) || (d.about && *d.about == step);
+}
+
+bool inside(const Period& p, double t_s) { return p.start_s <= t_s && t_s <= p.end_s; }
+
+double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
+
+// The ratios from the counts; score() and pool() share it so pooled figures mean the same.
+void derive_ratios(Metrics& m) {
+  m.step_acc = ratio(m.step_right, m.grid_points);
+  m.status_acc = ratio(m.status_right, m.grid_points);
+  m.acc_p = ratio(m.trigger_right, m.grid_points);
+  m.md = ratio(m.missed_points, m.in_period_points);
+  m.fd = ratio(m.false_points, m.out_period_points);
+  m.sts = ratio(m.sts_sum, m.periods);
+  m.msg_precision = ratio(m.messages_in_period, m.guidance_msgs);
+  m.msgs_per_min = ratio(m.messages, m.task_minutes);
+  m.mistake_recall = ratio(m.mistake_hits, m.mistake_windows);
+  m.mistake_precision = ratio(m.mistake_msgs_hit, m.mistake_msgs);
+  m.calls_per_min = ratio(m.model_calls, m.task_minutes);
+  m.calls_per_moment = ratio(m.model_calls, m.moments);
+}
+
+struct GridJudgement {
+  bool step_right = false;
+  bool status_right = false;
+};
+
+GridJudgement judge(const std::vector<GtSegment>& segs, const Decision* held, double t_s) {
+  if (held == nullptr || !held->step) return {};
+  const StepId& step = *held->step;
+  std::vector<const GtSegment*> covering;
+  for (const auto& seg : segs)
+    if (seg.start_s <= t_s && t_s < seg.end_s) covering.push_back(&seg);
+
+  GridJudgement j;
+  if (covering.empty()) {
+    const GtSegment* before = nullptr;
+    const GtSegment* after = nullptr;
+    for (const auto& seg : segs) {
+      if (seg.end_s <= t_s && (before == nullptr || seg.end_s > before->end_s)) before = &seg;
+      if (seg.start_s > t_s && (after == nullptr || seg.start_s < after->start_s)) after = &seg;
+    }
+    j.step_right = (before && before->step == step) || (after && after->step == step);
+    j.status_right = held->status == Status::Transition;
+    return j;
+  }
+  for (const auto* seg : covering)
+    if (seg->step == step) {
+      j.step_right = true;
+      if (held->status == status_at(*seg, t_s)) j.status_right = true;
+    }
+  if (!j.step_right)
+    for (const auto* seg : covering)
+      if (held->status == status_at(*seg, t_s)) j.status_right = true;
+  return j;
+}
+
+}  // namespace
+
+double status_window_s(double start_s, double end_s) {
+  const double len = end_s - start_s;
+  return std::min({std::max(0.2 * len, 1.0), 10.0, len / 2.0});
+}
+
+std::vector<Period> proactive_periods(const Annotations& truth) {
+  const auto segs = timed_segments(truth);
+  std::vector<Period> out;
+  double latest_end_s = 0;
+  for (std::size_t k = 0; k < segs.size(); ++k) {
+    const auto& seg = segs[k];
+    const double w = status_window_s(seg.start_s, seg.end_s);
+    double from_s = seg.start_s;
+    if (k > 0) from_s = std::min(seg.start_s, std::max(latest_end_s, seg.start_s - kGapCapS));
+    out.push_back({seg.step, from_s, seg.start_s + w, false});
+    out.push_back({seg.step, seg.end_s - w, seg.end_s, true});
+    latest_end_s = k == 0 ? seg.end_s : std::max(latest_end_s, seg.end_s);
+  }
+  return out;
+}
+
+std::vector<MistakeWindow> mistake_windows(const Guideline& g, const Annotations& truth) {
+  const auto segs = timed_segments(truth);
+  std::vector<MistakeWindow> out;
+  for (const auto& seg : segs) {
+    const auto idx = g.index_of(seg.step);
+    if (!idx) continue;
+    MistakeWindow w{seg.step, {}, seg.start_s, seg.start_s + kMistakeWindowS};
+    for (std::size_t p : g.prereqs(*idx)) {
+      const StepId& pre = g.at(p).id;
+      const bool started = std::any_of(segs.begin(), segs.end(), [&](const GtSegment& s) {
+        return s.step == pre && s.start_s < seg.start_s;
+      });
+      if (!started) w.missing.push_back(pre);
+    }
+    if (!w.missing.empty()) out.push_back(std::move(w));
+  }
+  return out;
+}
+
+Metrics score(const Guideline& g, const Annotations& truth, const std::vector<Decision>& d) {
+  std::vector<Decision> decisions = d;
+  std::stable_sort(decisions.begin(), decisions.end(),
+                   [](const Decision& a, const Decision& b) { return a.t_s < b.t_s; });
+  std::vector<const Decision*> delivered;
+  for (const auto& dec : decisions)
+    if (dec.deliver) delivered.push_back(&dec);
+
+  Metrics m;
+  m.moments = static_cast<int>(decisions.size());
+  m.model_calls = static_cast<int>(
+      std::count_if(decisions.begin(), decisions.end(), [](const Decision& x) { return x.vlm; }));
+  m.messages = static_cast<int>(delivered.size());
+
+  const auto segs = timed_segments(truth);
+  const auto periods = proactive_periods(truth);
+  if (!segs.empty()) {
+    const double first_s = segs.front().start_s;
+    double last_s = first_s;
+    for (const auto& seg : segs) last_s = std::max(last_s, seg.end_s);
+    m.task_minutes = (last_s - first_s) / 60.0;
+
+    std::size_t next = 0;
+    const Decision* held = nullptr;
+    for (int i = 0;; ++i) {
+      const double t_s = first_s + i;
+      if (t_s > last_s + kSlackS) break;
+      while (next < decisions.size() && decisions[next].t_s <= t_s + kSlackS)
+        held = &decisions[next++];
+      ++m.grid_points;
+      const auto j = judge(segs, held, t_s);
+      m.step_right += j.step_right;
+      m.status_right += j.status_right;
+      const bool in_period =
+          std::any_of(periods.begin(), periods.end(), [&](const Period& p) { return inside(p, t_s); });
+      const bool trigger = held != nullptr && held->trigger;
+      m.trigger_right += trigger == in_period;
+      if (in_period) {
+        ++m.in_period_points;
+        m.missed_points += !trigger;
+      } else {
+        ++m.out_period_points;
+        m.false_points += trigger;
+      }
+    }
+  }
+
+  m.periods = static_cast<int>(periods.size());
+  for (const auto& p : periods) {
+    for (const auto* msg : delivered) {
+      if (inside(p, msg->t_s) && is_for(*msg, p.step)) {
+        m.sts_sum += std::exp(-(msg->t_s - p.start_s) / (p.end_s - p.start_s));
+        break;
+      }
+    }
+  }
+
+  for (const auto* msg : delivered) {
+    if (msg->kind == Kind::Mistake) continue;
+    ++m.guidance_msgs;
+    m.messages_in_period += std::any_of(periods.begin(), periods.end(), [&](const Period& p) {
+      return inside(p, msg->t_s) && is_for(*msg, p.step);
+    });
+  }
+
+  const auto windows = mistake_windows(g, truth);
+  m.mistake_windows = static_cast<int>(windows.size());
+  auto hits = [](const MistakeWindow& w, const Decision& msg) {
+    if (msg.t_s < w.start_s || msg.t_s > w.end_s || !msg.about) return false;
+    return *msg.about == w.step ||
+           std::find(w.missing.begin(), w.missing.end(), *msg.about) != w.missing.end();
+  };
+  std::vector<const Decision*> alerts;
+  for (const auto* msg : delivered)
+    if (msg->kind == Kind::Mistake) alerts.push_back(msg);
+  m.mistake_msgs = static_cast<int>(alerts.size());
+  for (const auto& w : windows)
+    m.mistake_hits += std::any_of(alerts.begin(), alerts.end(),
+                                  [&](const Decision* a) { return hits(w, *a); });
+  for (const auto* a : alerts)
+    m.mistake_msgs_hit += std::any_of(windows.begin(), windows.end(),
+                                      [&](const MistakeWindow& w) { return hits(w, *a); });
+
+  derive_ratios(m);
+  return m;
+}
+
+Metrics pool(const std::vector<Metrics>& sessions) {
+  Metrics m;
+  for (const auto& s : sessions) {
+    m.grid_points += s.grid_points;
+    m.messages += s.messages;
+    m.messages_in_period += s.messages_in_period;
+    m.periods += s.periods;
+    m.mistake_windows += s.mistake_windows;
+    m.mistake_hits += s.mistake_hits;
+    m.mistake_msgs += s.mistake_msgs;
+    m.mistake_msgs_hit += s.mistake_msgs_hit;
+    m.model_calls += s.model_calls;
+    m.moments += s.moments;
+    m.task_minutes += s.task_minutes;
+    m.step_right += s.step_right;
+    m.status_right += s.status_right;
+    m.trigger_right += s.trigger_right;
+    m.in_period_points += s.in_period_points;
+    m.missed_points += s.missed_points;
+    m.out_period_points += s.out_period_points;
+    m.false_points += s.false_points;
+    m.sts_sum += s.sts_sum;
+    m.guidance_msgs += s.guidance_msgs;
+  }
+  derive_ratios(m);
+  return m;
+}
+
+}  // namespace p2a

@@ -1,0 +1,49 @@
+#include "duration_model.hpp"
+
+#include <algorithm>
+
+namespace p2a {
+namespace {
+constexpr double kZ90 = 1.2815515655446004;  // standard normal 90th percentile
+
+double phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+// Acklam-style rational approximation is overkill here: bisection on phi is exact enough.
+double phi_inv(double p) {
+  double lo = -8, hi = 8;
+  for (int i = 0; i < 80; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (phi(mid) < p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+}  // namespace
+
+DurationModel DurationModel::from_step(const Step& s, double default_median_s,
+                                       double default_sigma) {
+  if (!s.duration_s || s.duration_s->max_s <= 0) return {default_median_s, default_sigma};
+  const double lo = std::max(1.0, s.duration_s->min_s);
+  const double hi = std::max(lo + 1.0, s.duration_s->max_s);
+  const double median = std::sqrt(lo * hi);
+  // A range is wider than one person's spread; keep sigma within sane bounds.
+  const double sigma = std::clamp(std::log(hi / lo) / (2.0 * kZ90), 0.2, 1.2);
+  return {median, sigma};
+}
+
+double DurationModel::survival(double t_s) const {
+  if (t_s <= 0) return 1.0;
+  return 1.0 - phi((std::log(t_s) - mu_) / sigma_);
+}
+
+double DurationModel::hazard(double t_s, double dt_s) const {
+  const double s0 = survival(t_s);
+  if (s0 < 1e-9) return 0.5;  // far past any usual length: keep a steady chance to end
+  const double h = (s0 - survival(t_s + dt_s)) / s0;
+  return std::clamp(h, 1e-4, 0.5);
+}
+
+double DurationModel::quantile(double p) const {
+  return std::exp(mu_ + sigma_ * phi_inv(std::clamp(p, 1e-6, 1 - 1e-6)));
+}
+
+}  // namespace p2a

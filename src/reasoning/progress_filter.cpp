@@ -1,0 +1,197 @@
+#include "progress_filter.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace p2a {
+namespace {
+double log_sum_exp(double a, double b) {
+  if (a < b) std::swap(a, b);
+  return a + std::log1p(std::exp(b - a));
+}
+}  // namespace
+
+ProgressFilter::ProgressFilter(const Guideline& g, std::vector<DurationModel> durations,
+                               ProgressOptions opt)
+    : g_(g), durations_(std::move(durations)), opt_(opt), n_(static_cast<int>(g.size())) {
+  if (n_ > 64) throw Error("tracker: guideline '" + g.id + "' has " + std::to_string(n_) +
+                           " steps; at most 64 are supported");
+  prereq_mask_.assign(static_cast<std::size_t>(n_), 0);
+  for (int i = 0; i < n_; ++i)
+    for (std::size_t p : g.prereqs(static_cast<std::size_t>(i)))
+      prereq_mask_[static_cast<std::size_t>(i)] |= (std::uint64_t{1} << p);
+  beam_.push_back(Hypothesis{});
+}
+
+bool ProgressFilter::allowed(std::uint64_t done, int i) const {
+  const auto need = prereq_mask_[static_cast<std::size_t>(i)];
+  return (done & need) == need;
+}
+
+void ProgressFilter::predict(double t_s, double end_factor, double start_factor) {
+  const double dt = t_s - now_s_;
+  now_s_ = t_s;
+  if (dt <= 0) return;
+  std::vector<Hypothesis> next;
+  next.reserve(beam_.size() * 4);
+  for (const Hypothesis& h : beam_) {
+    if (!h.idle) {
+      // Doing cur: it ends with its duration's hazard, into a pause.
+      double hz = durations_[static_cast<std::size_t>(h.cur)].hazard(t_s - dt - h.enter_s, dt);
+      hz = std::clamp(hz * end_factor, 1e-6, opt_.hazard_cap);
+      Hypothesis stay = h;
+      stay.logw += std::log1p(-hz);
+      Hypothesis end = h;
+      end.idle = true;
+      end.done |= std::uint64_t{1} << h.cur;
+      end.order.push_back(static_cast<std::int8_t>(h.cur));
+      end.enter_s = t_s - 0.5 * dt;
+      end.logw += std::log(hz);
+      next.push_back(std::move(stay));
+      next.push_back(std::move(end));
+      continue;
+    }
+    // Between steps: the next one begins at the pause's rate; which one follows the graph,
+    // with skipped or reordered prerequisites at a cost.
+    double z = 0;
+    for (int i = 0; i < n_; ++i) {
+      if ((h.done >> i) & 1U) continue;
+      z += allowed(h.done, i) ? 1.0 : opt_.skip_weight;
+    }
+    if (z <= 0) {  // everything done
+      next.push_back(h);
+      continue;
+    }
+    const double rate = h.cur < 0 ? opt_.start_rate_per_s : 1.0 / opt_.gap_mean_s;
+    const double hz =
+        std::clamp((1.0 - std::exp(-rate * dt)) * start_factor, 1e-6, opt_.hazard_cap);
+    Hypothesis stay = h;
+    stay.logw += std::log1p(-hz);
+    next.push_back(std::move(stay));
+    const double log_hz = std::log(hz);
+    for (int i = 0; i < n_; ++i) {
+      if ((h.done >> i) & 1U) continue;
+      const double w = allowed(h.done, i) ? 1.0 : opt_.skip_weight;
+      Hypothesis s = h;
+      s.cur = i;
+      s.idle = false;
+      s.enter_s = t_s - 0.5 * dt;
+      s.logw = h.logw + log_hz + std::log(w / z);
+      next.push_back(std::move(s));
+    }
+  }
+  beam_ = std::move(next);
+  normalise_and_prune();
+}
+
+double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) const {
+  const double n_other = std::max(1, n_ - 1);
+  const double r = opt_.answer_right;
+  const double wrong = 1.0 - r;
+  const double p_tr = h.idle ? opt_.transition_when_idle : opt_.transition_when_active;
+  const double p_status = st == Status::Transition ? p_tr : (1.0 - p_tr) / 3.0;
+  double p_step;
+  if (h.idle) {
+    // Between steps a right answer names the step about to begin (any that may come next);
+    // a wrong one often names the step just finished.
+    int n_next = 0;
+    for (int i = 0; i < n_; ++i)
+      if (!((h.done >> i) & 1U) && allowed(h.done, i)) ++n_next;
+    const bool a_next = !((h.done >> a) & 1U) && allowed(h.done, a);
+    p_step = wrong * opt_.answer_any / n_other;
+    if (a_next) p_step += r / std::max(1, n_next);
+    if (a == h.cur) p_step += wrong * (opt_.answer_previous + 0.5 * opt_.answer_neighbour);
+    return p_step * p_status;
+  }
+  if (a == h.cur) return r * p_status;
+  p_step = wrong * opt_.answer_any / n_other;
+  const int prev = h.order.empty() ? -1 : h.order.back();
+  if (a == prev) p_step += wrong * (opt_.answer_previous + 0.5 * opt_.answer_neighbour);
+  // A model that confuses the current step with the next one names that one step, whatever
+  // else the graph would allow: the neighbour mass is not split among parallel candidates.
+  const std::uint64_t done_after = h.done | (std::uint64_t{1} << h.cur);
+  if (!((done_after >> a) & 1U) && allowed(done_after, a))
+    p_step += wrong * opt_.answer_neighbour * 0.5;
+  return p_step * p_status;
+}
+
+void ProgressFilter::observe(int answered, Status status, double weight) {
+  if (answered < 0 || answered >= n_) return;
+  for (Hypothesis& h : beam_)
+    h.logw += weight * std::log(answer_likelihood(h, answered, status));
+  normalise_and_prune();
+}
+
+void ProgressFilter::normalise_and_prune() {
+  // Merge hypotheses that agree on (done, current): their futures are the same but for the
+  // entry time, which the heavier one keeps.
+  std::sort(beam_.begin(), beam_.end(), [](const Hypothesis& a, const Hypothesis& b) {
+    if (a.done != b.done) return a.done < b.done;
+    if (a.cur != b.cur) return a.cur < b.cur;
+    if (a.idle != b.idle) return a.idle < b.idle;
+    return a.logw > b.logw;
+  });
+  std::vector<Hypothesis> merged;
+  merged.reserve(beam_.size());
+  for (Hypothesis& h : beam_) {
+    if (!merged.empty() && merged.back().done == h.done && merged.back().cur == h.cur &&
+        merged.back().idle == h.idle) {
+      merged.back().logw = log_sum_exp(merged.back().logw, h.logw);
+    } else {
+      merged.push_back(std::move(h));
+    }
+  }
+  std::sort(merged.begin(), merged.end(),
+            [](const Hypothesis& a, const Hypothesis& b) { return a.logw > b.logw; });
+  if (merged.size() > opt_.beam) merged.resize(opt_.beam);
+  double total = -INFINITY;
+  for (const auto& h : merged) total = log_sum_exp(total, h.logw);
+  for (auto& h : merged) h.logw -= total;
+  beam_ = std::move(merged);
+}
+
+double ProgressFilter::idle_probability() const {
+  double p = 0;
+  for (const auto& h : beam_)
+    if (h.idle) p += std::exp(h.logw);
+  return p;
+}
+
+std::vector<double> ProgressFilter::current_marginals() const {
+  std::vector<double> m(static_cast<std::size_t>(n_) + 1, 0.0);
+  for (const auto& h : beam_)
+    m[h.cur < 0 ? static_cast<std::size_t>(n_) : static_cast<std::size_t>(h.cur)] += std::exp(h.logw);
+  return m;
+}
+
+double ProgressFilter::best_share() const { return std::exp(beam_.front().logw); }
+
+double ProgressFilter::done_probability(int i) const {
+  double p = 0;
+  for (const auto& h : beam_)
+    if ((h.done >> i) & 1U) p += std::exp(h.logw);
+  return p;
+}
+
+std::vector<int> ProgressFilter::missing_prereqs(const Hypothesis& h, int i) const {
+  std::vector<int> out;
+  for (std::size_t p : g_.prereqs(static_cast<std::size_t>(i)))
+    if (!((h.done >> p) & 1U)) out.push_back(static_cast<int>(p));
+  return out;
+}
+
+std::vector<int> ProgressFilter::likely_next(const Hypothesis& h) const {
+  const std::uint64_t done_after =
+      (h.cur < 0 || h.idle) ? h.done : (h.done | (std::uint64_t{1} << h.cur));
+  std::vector<int> out;
+  // Topological order keeps the guideline's own order among parallel branches.
+  for (std::size_t i : g_.topo_order()) {
+    const int k = static_cast<int>(i);
+    if ((done_after >> k) & 1U || k == h.cur) continue;
+    if (allowed(done_after, k)) out.push_back(k);
+  }
+  return out;
+}
+
+}  // namespace p2a

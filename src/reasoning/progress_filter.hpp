@@ -1,0 +1,81 @@
+// Online probabilistic estimate of task progress over the step graph: which steps are done,
+// which one is under way and since when. A beam of hypotheses (done set, current step, entry
+// time) follows a semi-Markov model: a step ends with the hazard of its duration model
+// (raised by motion cues, never decided by them), the next step is one whose prerequisites are
+// done or, at a cost, one that skips or reorders them, so mistakes are reported rather than
+// forcing the wrong step. Model answers are weighed through a calibrated confusion model.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "duration_model.hpp"
+#include "pro2assist/guideline.hpp"
+
+namespace p2a {
+
+struct ProgressOptions {
+  std::size_t beam = 48;
+  double skip_weight = 0.01;       // prior weight of a next step with prerequisites not done
+  double start_rate_per_s = 0.10;  // leaving the "not started" state
+  double answer_right = 0.5;       // P(the model names the current step)
+  double answer_neighbour = 0.4;   // of the wrong answers: a neighbouring step
+  double answer_previous = 0.3;    //                      the previous step
+  double answer_any = 0.3;         //                      anything
+  double hazard_cap = 0.9;
+  double gap_mean_s = 6.0;         // mean pause between two steps
+  // status answers: P(model says "transition") between steps and during a step
+  double transition_when_idle = 0.55;
+  double transition_when_active = 0.15;
+};
+
+struct Hypothesis {
+  std::uint64_t done = 0;          // bit i: step i completed
+  int cur = -1;                    // the step under way (or just finished when idle); -1 before the first
+  bool idle = true;                // between steps: cur (if any) is done, the next not begun
+  double enter_s = 0;              // when cur began, or when the pause began
+  double logw = 0;
+  std::vector<std::int8_t> order;  // completion order
+};
+
+class ProgressFilter {
+ public:
+  ProgressFilter(const Guideline& g, std::vector<DurationModel> durations, ProgressOptions opt);
+
+  // Advances time to t_s. end_factor scales the chance that the current step ends (head turn,
+  // hands at rest), start_factor the chance that the next one begins (hands back at work).
+  void predict(double t_s, double end_factor, double start_factor);
+  // Weighs an answer naming step index `answered` with a status; weight in (0,1] tempers
+  // correlated answers.
+  void observe(int answered, Status status, double weight);
+
+  // Posterior share of hypotheses whose current step is i (index -1 -> not started).
+  std::vector<double> current_marginals() const;   // size n+1, last entry = not started
+  double idle_probability() const;                  // P(between steps)
+  const Hypothesis& best() const { return beam_.front(); }
+  double best_share() const;                        // posterior of the best hypothesis
+  // P(step i already completed)
+  double done_probability(int i) const;
+  // Indices of prerequisites of step i that are not done in hypothesis h.
+  std::vector<int> missing_prereqs(const Hypothesis& h, int i) const;
+  const DurationModel& duration(int i) const { return durations_.at(static_cast<std::size_t>(i)); }
+  // Steps that may come next given the best hypothesis (prerequisites done), likeliest first.
+  std::vector<int> likely_next(const Hypothesis& h) const;
+  double now_s() const { return now_s_; }
+
+ private:
+  bool allowed(std::uint64_t done, int i) const;
+  double answer_likelihood(const Hypothesis& h, int a, Status st) const;
+  void normalise_and_prune();
+
+  const Guideline& g_;
+  std::vector<DurationModel> durations_;
+  ProgressOptions opt_;
+  std::vector<std::uint64_t> prereq_mask_;
+  std::vector<Hypothesis> beam_;
+  double now_s_ = 0;
+  int n_ = 0;
+};
+
+}  // namespace p2a

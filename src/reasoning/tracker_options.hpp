@@ -1,0 +1,42 @@
+// Tunables of the tracker reasoner, in one place so evaluation can sweep them.
+#pragma once
+
+#include "assist/message_budget.hpp"
+#include "progress_filter.hpp"
+
+namespace p2a {
+
+struct TrackerOptions {
+  ProgressOptions progress;
+  BudgetOptions budget;
+  // motion evidence
+  double burst_boost = 2.5;       // hazard x on a head turn
+  double pause_boost = 2.0;       // hazard x when the hands have been still >= 1 s
+  double busy_damp = 0.7;         // hazard x while hands move fast without a head turn
+  double move_boost = 2.0;        // start x when hands move after a pause
+  double rest_damp = 0.3;         // start x while hands stay at rest
+  double quiet_px = 4.0;
+  double busy_px = 15.0;
+  // model-call gating
+  double call_min_gap_s = 2.0;
+  double call_floor_s = 10.0;
+  double call_uncertain = 0.75;   // call when the top step marginal is below this
+  double call_near_end = 0.7;     // ... or time in step passes this share of the median
+  double answer_corr_s = 6.0;        // the same answer within this adds little
+  double repeat_answer_weight = 0.2;
+  // reporting
+  double switch_confidence = 0.5;
+  double switch_margin = 0.15;
+  // status
+  double status_memory_s = 6.0;
+  double idle_confidence = 0.5;
+  double finish_quantile = 0.95;
+  // messages
+  double instruct_confidence = 0.5;
+  double mistake_done_max = 0.3;
+  double hesitation_quantile = 0.97;
+  double hesitation_quiet_s = 5.0;
+  double message_ttl_s = 8.0;
+};
+
+}  // namespace p2a

@@ -1,0 +1,327 @@
+// The default reasoner: a probabilistic progress tracker (ProgressFilter) fed by durations,
+// motion and gated model calls, with a proactive policy deciding trigger and delivery.
+#include <algorithm>
+#include <cmath>
+
+#include <spdlog/spdlog.h>
+
+#include "assist/message_budget.hpp"
+#include "model_call.hpp"
+#include "progress_filter.hpp"
+#include "reasoners.hpp"
+
+namespace p2a {
+namespace {
+
+double status_window(double duration_s) {
+  return std::min({std::max(0.2 * duration_s, 1.0), 10.0, duration_s / 2.0});
+}
+
+struct PendingMessage {
+  int priority = 0;  // higher first
+  double queued_s = 0;
+  Kind kind = Kind::Instruction;
+  StepId step, about;
+  std::string text;
+  bool urgent = false;
+};
+
+class TrackerReasoner final : public Reasoner {
+ public:
+  explicit TrackerReasoner(const TrackerOptions& opt) : opt_(opt), budget_(opt.budget) {}
+  std::string name() const override { return "tracker"; }
+
+  std::optional<Decision> on_pair(const SampledPair& p, ReasonerContext& ctx) override {
+    const Guideline& g = *ctx.guideline;
+    if (!filter_) init(g);
+    const double t = p.t_s;
+    observe_motion(p);
+
+    filter_->predict(t, end_factor(p), start_factor(p));
+    Decision d;
+    d.t_s = t;
+
+    if (should_call(t, ctx)) {
+      ModelCall call = ask_model(p, ctx, completed_ids(g), reported_id(g));
+      d.vlm = call.called;
+      last_call_s_ = t;
+      if (call.answer) take_answer(*call.answer, t, g);
+    }
+
+    update_reported(t, g);
+    if (spdlog::should_log(spdlog::level::trace)) trace(t, g);
+    fill_state(d, t, g);
+    plan_messages(d, t, g);
+    deliver_one(d, t, p, g);
+    return d;
+  }
+
+  std::optional<Decision> on_utterance(const Utterance& u, ReasonerContext& ctx) override {
+    const Guideline& g = *ctx.guideline;
+    if (!filter_) init(g);
+    Decision d;
+    d.t_s = u.t_s;
+    fill_state(d, u.t_s, g);
+    std::string lower = u.text;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // A request to start the task is context, not a question.
+    if (lower.find('?') == std::string::npos && lower.find("what") == std::string::npos &&
+        lower.find("how") == std::string::npos && lower.find("next") == std::string::npos)
+      return std::nullopt;
+    const bool wants_next = lower.find("next") != std::string::npos || reported_ < 0;
+    int about = reported_;
+    if (wants_next) {
+      auto nxt = filter_->likely_next(filter_->best());
+      about = nxt.empty() ? reported_ : nxt.front();
+    }
+    if (about < 0) return std::nullopt;
+    const Step& s = g.at(static_cast<std::size_t>(about));
+    d.trigger = true;
+    d.deliver = true;
+    d.kind = Kind::Answer;
+    d.about = s.id;
+    d.message = (wants_next ? "Next: " : "") + s.text + (s.details.empty() ? "" : ". " + s.details);
+    return d;
+  }
+
+ private:
+  void trace(double t, const Guideline& g) const {
+    const auto m = filter_->current_marginals();
+    std::string top;
+    std::vector<std::size_t> idx(m.size());
+    for (std::size_t i = 0; i < m.size(); ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return m[a] > m[b]; });
+    for (std::size_t j = 0; j < std::min<std::size_t>(3, idx.size()); ++j)
+      top += (idx[j] < g.size() ? g.at(idx[j]).id : std::string("none")) + "=" +
+             std::to_string(m[idx[j]]).substr(0, 5) + " ";
+    spdlog::trace("t={:.1f} reported={} last_answer={} marginals {}", t,
+                  reported_ >= 0 ? g.at(static_cast<std::size_t>(reported_)).id : "-",
+                  last_answer_ >= 0 ? g.at(static_cast<std::size_t>(last_answer_)).id : "-", top);
+  }
+
+  void init(const Guideline& g) {
+    std::vector<DurationModel> dur;
+    for (const Step& s : g.steps) dur.push_back(DurationModel::from_step(s));
+    filter_.emplace(g, std::move(dur), opt_.progress);
+    instructed_.assign(g.size(), false);
+    next_announced_.assign(g.size(), false);
+    hesitated_.assign(g.size(), false);
+    mistake_for_.assign(g.size(), false);
+  }
+
+  void observe_motion(const SampledPair& p) {
+    if (p.burst) last_burst_s_ = p.t_s;
+    flow_px_ = p.has_flow ? p.flow.magnitude() : -1;
+    if (p.has_flow && flow_px_ < opt_.quiet_px) {
+      if (quiet_since_s_ < 0) quiet_since_s_ = p.t_s;
+    } else if (p.has_flow) {
+      quiet_since_s_ = -1;
+    }
+  }
+
+  double quiet_for(double t) const { return quiet_since_s_ < 0 ? 0 : t - quiet_since_s_; }
+
+  // Motion makes a change more likely; it never decides one on its own. A head turn or hands
+  // at rest suggest a step is ending; hands back at work after a rest suggest one is starting.
+  double end_factor(const SampledPair& p) const {
+    double f = 1.0;
+    if (p.burst) f *= opt_.burst_boost;
+    if (quiet_for(p.t_s) >= 1.0) f *= opt_.pause_boost;
+    if (p.has_flow && flow_px_ > opt_.busy_px && !p.burst) f *= opt_.busy_damp;
+    return f;
+  }
+  double start_factor(const SampledPair& p) const {
+    double f = 1.0;
+    if (p.burst) f *= opt_.burst_boost;
+    if (p.has_flow && flow_px_ >= opt_.quiet_px) f *= opt_.move_boost;
+    if (quiet_for(p.t_s) >= 1.0) f *= opt_.rest_damp;
+    return f;
+  }
+
+  bool should_call(double t, const ReasonerContext& ctx) const {
+    if (!ctx.model || !ctx.model->available()) return false;
+    const double since = t - last_call_s_;
+    if (since >= opt_.call_floor_s) return true;
+    if (since < opt_.call_min_gap_s) return false;
+    const auto m = filter_->current_marginals();
+    const double top = *std::max_element(m.begin(), m.end());
+    if (top < opt_.call_uncertain) return true;
+    if (t - last_burst_s_ < 1.0) return true;
+    if (quiet_for(t) >= 1.0 && since >= 2 * opt_.call_min_gap_s) return true;
+    const Hypothesis& b = filter_->best();
+    if (b.cur >= 0 && !b.idle) {
+      const double e = t - b.enter_s;
+      if (e > opt_.call_near_end * filter_->duration(b.cur).median_s()) return true;
+    }
+    return false;
+  }
+
+  void take_answer(const ModelAnswer& a, double t, const Guideline& g) {
+    auto idx = g.index_of(a.step);
+    if (!idx) return;
+    const int k = static_cast<int>(*idx);
+    // Answers close in time repeat the same mistake: the same answer soon after adds little.
+    double w = 1.0;
+    if (k == last_answer_ && last_answer_s_ >= 0 && t - last_answer_s_ < opt_.answer_corr_s)
+      w = opt_.repeat_answer_weight;
+    filter_->observe(k, a.status, w);
+    last_answer_ = k;
+    last_answer_s_ = t;
+    last_answer_status_ = a.status;
+  }
+
+  void update_reported(double t, const Guideline& g) {
+    const auto m = filter_->current_marginals();
+    const int n = static_cast<int>(g.size());
+    int arg = -1;
+    double best = m[static_cast<std::size_t>(n)];  // "not started"
+    for (int i = 0; i < n; ++i)
+      if (m[static_cast<std::size_t>(i)] > best) {
+        best = m[static_cast<std::size_t>(i)];
+        arg = i;
+      }
+    if (arg == reported_ || arg < 0) return;
+    const double cur = reported_ >= 0 ? m[static_cast<std::size_t>(reported_)] : 0.0;
+    if (best < opt_.switch_confidence || best < cur + opt_.switch_margin) return;
+    if (reported_ >= 0 &&
+        std::find(completed_.begin(), completed_.end(), reported_) == completed_.end())
+      completed_.push_back(reported_);
+    completed_.erase(std::remove(completed_.begin(), completed_.end(), arg), completed_.end());
+    reported_ = arg;
+    // Entry time from the likeliest hypothesis on this step.
+    reported_since_s_ = t;
+    const Hypothesis& b = filter_->best();
+    if (b.cur == arg && !b.idle) reported_since_s_ = std::min(t, b.enter_s);
+  }
+
+  std::vector<StepId> completed_ids(const Guideline& g) const {
+    std::vector<StepId> out;
+    for (int i : completed_) out.push_back(g.at(static_cast<std::size_t>(i)).id);
+    return out;
+  }
+  std::optional<StepId> reported_id(const Guideline& g) const {
+    if (reported_ < 0) return std::nullopt;
+    return g.at(static_cast<std::size_t>(reported_)).id;
+  }
+
+  Status estimate_status(double t) const {
+    const DurationModel& dm = filter_->duration(reported_);
+    const Hypothesis& b = filter_->best();
+    // The tracker's own belief that the step is over and the next not begun.
+    if (b.cur == reported_ && b.idle && filter_->idle_probability() >= opt_.idle_confidence)
+      return Status::Transition;
+    const double e = t - reported_since_s_;
+    const double w = status_window(dm.median_s());
+    const bool recent_answer =
+        last_answer_ == reported_ && t - last_answer_s_ <= opt_.status_memory_s;
+    if (e < w) return Status::JustStart;
+    if (recent_answer && last_answer_status_ == Status::AboutToFinish) return Status::AboutToFinish;
+    if (e >= dm.quantile(opt_.finish_quantile) - w) return Status::AboutToFinish;
+    return Status::InProgress;
+  }
+
+  void fill_state(Decision& d, double t, const Guideline& g) {
+    d.step = reported_id(g);
+    d.completed = completed_ids(g);
+    if (reported_ >= 0) {
+      d.status = estimate_status(t);
+      d.trigger = *d.status != Status::InProgress;
+    }
+  }
+
+  void queue(PendingMessage m) { pending_.push_back(std::move(m)); }
+
+  void plan_messages(const Decision& d, double t, const Guideline& g) {
+    if (reported_ < 0) return;
+    const auto k = static_cast<std::size_t>(reported_);
+    const Step& s = g.at(k);
+    const auto m = filter_->current_marginals();
+    if (!instructed_[k] && m[k] >= opt_.instruct_confidence) {
+      instructed_[k] = true;
+      queue({1, t, Kind::Instruction, s.id, s.id,
+             s.text + (s.details.empty() ? "" : ". " + s.details), s.critical});
+      // A step begun while a prerequisite is not done: skipped, or about to be done late.
+      if (!mistake_for_[k]) {
+        const Hypothesis& b = filter_->best();
+        if (b.cur == reported_) {
+          for (int p : filter_->missing_prereqs(b, reported_)) {
+            if (filter_->done_probability(p) > opt_.mistake_done_max) continue;
+            const Step& ps = g.at(static_cast<std::size_t>(p));
+            mistake_for_[k] = true;
+            queue({3, t, Kind::Mistake, s.id, ps.id,
+                   "Check the order: \"" + ps.text + "\" should come before \"" + s.text + "\".",
+                   true});
+            break;
+          }
+        }
+      }
+    }
+    if ((d.status == Status::AboutToFinish || d.status == Status::Transition) &&
+        !next_announced_[k]) {
+      next_announced_[k] = true;
+      auto nxt = filter_->likely_next(filter_->best());
+      if (!nxt.empty()) {
+        const Step& ns = g.at(static_cast<std::size_t>(nxt.front()));
+        queue({2, t, Kind::NextStep, s.id, ns.id, "Next: " + ns.text, s.critical});
+      }
+    }
+    const double e = t - reported_since_s_;
+    if (!hesitated_[k] && e > filter_->duration(reported_).quantile(opt_.hesitation_quantile) &&
+        quiet_for(t) >= opt_.hesitation_quiet_s) {
+      hesitated_[k] = true;
+      queue({0, t, Kind::Hesitation, s.id, s.id, "Still on this step? " + s.text, false});
+    }
+  }
+
+  void deliver_one(Decision& d, double t, const SampledPair& p, const Guideline& g) {
+    // Stale or superseded messages go; the highest priority one that the budget allows goes out.
+    pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                  [&](const PendingMessage& m) {
+                                    if (t - m.queued_s > opt_.message_ttl_s) return true;
+                                    return m.kind != Kind::Mistake &&
+                                           (reported_ < 0 ||
+                                            m.step != g.at(static_cast<std::size_t>(reported_)).id);
+                                  }),
+                   pending_.end());
+    std::stable_sort(pending_.begin(), pending_.end(),
+                     [](const auto& a, const auto& b) { return a.priority > b.priority; });
+    const double flow = p.has_flow ? p.flow.magnitude() : 0.0;
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (budget_.already_said(it->kind, it->step, it->about)) continue;
+      if (!budget_.allows(t, it->kind, it->step, it->about, flow, it->urgent)) continue;
+      budget_.record(t, it->kind, it->step, it->about);
+      d.deliver = true;
+      d.trigger = true;
+      d.kind = it->kind;
+      d.message = it->text;
+      d.about = it->about;
+      pending_.erase(it);
+      return;
+    }
+  }
+
+  TrackerOptions opt_;
+  MessageBudget budget_;
+  std::optional<ProgressFilter> filter_;
+  int reported_ = -1;
+  double reported_since_s_ = 0;
+  std::vector<int> completed_;
+  double last_call_s_ = -1e9;
+  int last_answer_ = -1;
+  double last_answer_s_ = -1;
+  Status last_answer_status_ = Status::InProgress;
+  double last_burst_s_ = -1e9;
+  double quiet_since_s_ = -1;
+  double flow_px_ = -1;
+  std::vector<bool> instructed_, next_announced_, hesitated_, mistake_for_;
+  std::vector<PendingMessage> pending_;
+};
+
+}  // namespace
+
+std::unique_ptr<Reasoner> make_tracker_reasoner(const TrackerOptions& opt) {
+  return std::make_unique<TrackerReasoner>(opt);
+}
+
+}  // namespace p2a

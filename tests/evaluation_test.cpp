@@ -1,0 +1,486 @@
+// Evaluation harness on the real CaptainCook4D recordings and on generated session folders:
+// every reasoner runs without failing, the baselines score what their definitions imply when
+// the model is always right, results are deterministic whatever the number of jobs, and the
+// case builders return what the files hold.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "eval/progress.hpp"
+#include "pro2assist/dataset.hpp"
+#include "pro2assist/durations.hpp"
+#include "pro2assist/evaluation.hpp"
+#include "pro2assist/reasoner.hpp"
+#include "pro2assist/sim.hpp"
+
+namespace p2a {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kDatasets = fs::path(P2A_SHARED_DIR) / "datasets";
+const fs::path kCaptainCook = kDatasets / "captaincook4d";
+
+// Loading the train split synthesizes sensors for 213 recordings: do it once for the suite.
+const std::vector<EvalCase>& train_cases() {
+  static const std::vector<EvalCase> cases = captaincook_cases(kCaptainCook, "train", 1);
+  return cases;
+}
+
+// Recordings where no two steps overlap in time (no parallel work).
+bool sequential(const Annotations& truth) {
+  double last_end_s = -1e300;
+  for (const auto& s : truth.steps) {
+    if (!(s.end_s > s.start_s)) continue;
+    if (s.start_s < last_end_s) return false;
+    last_end_s = s.end_s;
+  }
+  return true;
+}
+
+std::vector<EvalCase> first_sequential_cases(std::size_t n) {
+  std::vector<EvalCase> out;
+  for (const auto& c : train_cases())
+    if (out.size() < n && sequential(c.truth)) out.push_back(c);
+  return out;
+}
+
+std::vector<EvalCase> first_cases(std::size_t n) {
+  const auto& all = train_cases();
+  return {all.begin(), all.begin() + static_cast<std::ptrdiff_t>(std::min(n, all.size()))};
+}
+
+// seed, raw, periodic, tracker, and gsp once make_reasoner knows it.
+std::vector<std::string> available_reasoners() {
+  std::vector<std::string> names = reasoner_names();
+  if (std::find(names.begin(), names.end(), "gsp") == names.end()) {
+    try {
+      make_reasoner("gsp", {});
+      names.push_back("gsp");
+    } catch (const Error&) {
+    }
+  }
+  return names;
+}
+
+bool has_timed_segment(const Annotations& a) {
+  return std::any_of(a.steps.begin(), a.steps.end(),
+                     [](const GtSegment& s) { return s.end_s > s.start_s; });
+}
+
+// Grid points (SPEC §5 grid) that fall within `age_s` after a segment starts: there an answer
+// that was right when asked may already be stale. Plus the first point, which may come before
+// any answer.
+int stale_grid_points(const Annotations& truth, double age_s) {
+  double first_s = 1e300, last_s = -1e300;
+  for (const auto& s : truth.steps)
+    if (s.end_s > s.start_s) first_s = std::min(first_s, s.start_s), last_s = std::max(last_s, s.end_s);
+  int stale = 1;
+  for (double t = first_s; t <= last_s + 1e-9; t += 1.0)
+    stale += std::any_of(truth.steps.begin(), truth.steps.end(), [&](const GtSegment& s) {
+      return s.end_s > s.start_s && s.start_s <= t && t < s.start_s + age_s;
+    });
+  return stale;
+}
+
+nlohmann::json without_volatile(nlohmann::json j) {
+  j.erase("generated");
+  j.erase("wall_s");
+  return j;
+}
+
+// --- case builders ---------------------------------------------------------------------
+
+TEST(CaptainCookCases, OneCasePerRecordingWithStepsAndSensorsCoveringIt) {
+  const CaptainCook4D cc = CaptainCook4D::load(kCaptainCook);
+  std::size_t expected = 0;
+  for (const auto& r : cc.recordings("train")) expected += has_timed_segment(r.truth);
+  const auto& cases = train_cases();
+  ASSERT_EQ(cases.size(), expected);
+  ASSERT_GT(cases.size(), 200u);
+
+  for (const auto& c : cases) {
+    const Recording& r = cc.recording(c.id);
+    EXPECT_EQ(c.dataset, "captaincook4d");
+    EXPECT_EQ(c.session.meta.session_id, r.id);
+    EXPECT_EQ(c.session.meta.task, r.recipe);
+    ASSERT_TRUE(c.guideline);
+    EXPECT_EQ(c.guideline->id, r.recipe);
+    EXPECT_EQ(c.truth.steps.size(), r.truth.steps.size());
+    double last_end_s = 0;
+    for (const auto& s : r.truth.steps)
+      if (s.end_s > s.start_s) last_end_s = std::max(last_end_s, s.end_s);
+    ASSERT_TRUE(c.session.meta.duration_s);
+    EXPECT_DOUBLE_EQ(*c.session.meta.duration_s, last_end_s + 5.0) << c.id;
+    ASSERT_FALSE(c.session.imu.empty()) << c.id;
+    ASSERT_FALSE(c.session.hand_motion.empty()) << c.id;
+    EXPECT_GE(c.session.imu.back().t_s, last_end_s) << c.id;
+  }
+}
+
+TEST(CaptainCookCases, RecordingsOfARecipeShareOneGuideline) {
+  std::map<std::string, const Guideline*> by_recipe;
+  for (const auto& c : train_cases()) {
+    auto [it, fresh] = by_recipe.try_emplace(c.session.meta.task, c.guideline.get());
+    EXPECT_EQ(it->second, c.guideline.get()) << c.id;
+  }
+  EXPECT_GE(by_recipe.size(), 20u);
+}
+
+TEST(CaptainCookCases, SensorsAreDeterministicPerRecordingWhateverTheSplit) {
+  // Recording 1 of train evaluated in "all": the same sensors as in "train".
+  const auto& train = train_cases();
+  const auto all = captaincook_cases(kCaptainCook, "all", 1);
+  const EvalCase& t = train.front();
+  auto it = std::find_if(all.begin(), all.end(), [&](const EvalCase& c) { return c.id == t.id; });
+  ASSERT_NE(it, all.end());
+  ASSERT_EQ(it->session.imu.size(), t.session.imu.size());
+  for (std::size_t i = 0; i < t.session.imu.size(); i += 97) {
+    EXPECT_EQ(it->session.imu[i].t_s, t.session.imu[i].t_s);
+    EXPECT_EQ(it->session.imu[i].gyro_rad_s, t.session.imu[i].gyro_rad_s);
+  }
+  // Another seed, other sensors.
+  const auto other = captaincook_cases(kCaptainCook, "val", 2);
+  const auto same_id = std::find_if(all.begin(), all.end(),
+                                    [&](const EvalCase& c) { return c.id == other.front().id; });
+  ASSERT_NE(same_id, all.end());
+  bool differs = same_id->session.imu.size() != other.front().session.imu.size();
+  for (std::size_t i = 0; !differs && i < other.front().session.imu.size(); ++i)
+    differs = same_id->session.imu[i].gyro_rad_s != other.front().session.imu[i].gyro_rad_s;
+  EXPECT_TRUE(differs);
+}
+
+TEST(CaptainCookCases, DurationsAreLearnedFromTrainRecordingsOnlyEvenForVal) {
+  const CaptainCook4D cc = CaptainCook4D::load(kCaptainCook);
+  const auto val = captaincook_cases(kCaptainCook, "val", 1);
+  ASSERT_FALSE(val.empty());
+  std::set<std::string> checked;
+  std::size_t differs_from_all = 0;
+  for (const auto& c : val) {
+    const std::string recipe = c.session.meta.task;
+    if (!checked.insert(recipe).second) continue;
+    std::vector<const Annotations*> train_truths, all_truths;
+    const auto train = cc.recordings("train");
+    const auto all = cc.recordings("all");
+    for (const auto& r : train)
+      if (r.recipe == recipe) train_truths.push_back(&r.truth);
+    for (const auto& r : all)
+      if (r.recipe == recipe) all_truths.push_back(&r.truth);
+    Guideline expected = cc.guideline(recipe);
+    apply_durations(expected, learn_durations(expected, train_truths));
+    Guideline leaky = cc.guideline(recipe);
+    apply_durations(leaky, learn_durations(leaky, all_truths));
+    ASSERT_EQ(c.guideline->size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      EXPECT_EQ(c.guideline->at(i).duration_s, expected.at(i).duration_s)
+          << recipe << " step " << expected.at(i).id;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      differs_from_all += leaky.at(i).duration_s != expected.at(i).duration_s;
+  }
+  // Learning on train + val would have given other ranges: the check above can tell.
+  EXPECT_GT(differs_from_all, 0u);
+}
+
+TEST(CaptainCookCases, UnknownSplitIsAnError) {
+  EXPECT_THROW(captaincook_cases(kCaptainCook, "test", 1), Error);
+}
+
+// Two simulated session folders with their guideline, one folder without a guideline (a
+// recorded failure, not a fatal one), and one without annotations (not a session to score).
+TEST(SessionCases, ReadsSessionFoldersWithTheirGuideline) {
+  const fs::path root = fs::path(P2A_TEST_TMP) / "evaluation" / "sessions";
+  fs::remove_all(root);
+  const Guideline g = load_guideline(kDatasets / "angel_tasks/cooking/recipe_tea.yaml");
+  std::map<std::string, Annotations> written;
+  for (int k = 0; k < 3; ++k) {
+    const std::string id = "tea-" + std::to_string(k);
+    const fs::path dir = root / id;
+    fs::create_directories(dir);
+    TimelineOptions topt;
+    topt.seed = 10 + k;
+    topt.mistakes = k == 1;
+    const Annotations truth = simulate_timeline(g, topt);
+    Session s;
+    s.meta.session_id = id;
+    s.meta.task = g.id;
+    s.meta.duration_s = truth.steps.back().end_s + 5;
+    synthesize_sensors(truth, *s.meta.duration_s, SensorOptions{std::uint64_t(k + 1)}, s);
+    write_session(s, dir);
+    write_annotations(truth, dir / "annotations.json");
+    if (k < 2) save_guideline(g, dir / (k == 0 ? "guideline.yaml" : "guideline.json"));
+    written[id] = truth;
+  }
+  fs::create_directories(root / "no-annotations");
+  fs::copy_file(root / "tea-0" / "session.json", root / "no-annotations" / "session.json");
+
+  const auto cases = session_cases(root);
+  ASSERT_EQ(cases.size(), 2u);  // tea-2 has no guideline, no-annotations is not a session
+  EXPECT_EQ(cases[0].id, "tea-0");
+  EXPECT_EQ(cases[1].id, "tea-1");
+  for (const auto& c : cases) {
+    EXPECT_EQ(c.dataset, "sessions");
+    ASSERT_TRUE(c.guideline);
+    EXPECT_EQ(c.guideline->id, g.id);
+    EXPECT_EQ(c.guideline->size(), g.size());
+    const Annotations& truth = written.at(c.id);
+    ASSERT_EQ(c.truth.steps.size(), truth.steps.size());
+    for (std::size_t i = 0; i < truth.steps.size(); ++i) {
+      EXPECT_EQ(c.truth.steps[i].step, truth.steps[i].step);
+      EXPECT_NEAR(c.truth.steps[i].start_s, truth.steps[i].start_s, 1e-3);
+    }
+    EXPECT_EQ(c.truth.errors.size(), truth.errors.size());
+    EXPECT_FALSE(c.session.imu.empty());
+    EXPECT_FALSE(c.session.hand_motion.empty());
+  }
+  EXPECT_FALSE(cases[1].truth.errors.empty());  // simulated with mistakes
+
+  EvalOptions opt;
+  opt.reasoners = {"seed", "raw"};
+  opt.accuracies = {0.6};
+  opt.jobs = 2;
+  const auto r = run_evaluation(cases, opt);
+  ASSERT_EQ(r.runs.size(), 4u);
+  for (const auto& run : r.runs) {
+    EXPECT_TRUE(run.error.empty()) << run.case_id << " " << run.reasoner << ": " << run.error;
+    EXPECT_GT(run.metrics.grid_points, 0);
+    EXPECT_GT(run.metrics.step_acc, 0.0);
+  }
+}
+
+TEST(SessionCases, MissingFolderIsAnError) {
+  EXPECT_THROW(session_cases(fs::path(P2A_TEST_TMP) / "evaluation" / "nowhere"), Error);
+}
+
+TEST(GuidelineCases, SimulatesSessionsForEveryGuidelineFileRecursively) {
+  const fs::path dir = kDatasets / "angel_tasks";
+  std::size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    files += e.path().extension() == ".yaml";
+  const auto cases = guideline_cases(dir, 2, 5);
+  EXPECT_EQ(cases.size(), 2 * files);
+  std::set<std::string> ids;
+  std::size_t with_mistakes = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    EXPECT_TRUE(ids.insert(c.id).second) << "duplicate case id " << c.id;
+    EXPECT_EQ(c.dataset, "guidelines");
+    ASSERT_TRUE(c.guideline);
+    ASSERT_FALSE(c.truth.steps.empty()) << c.id;
+    EXPECT_FALSE(c.session.imu.empty()) << c.id;
+    EXPECT_GE(*c.session.meta.duration_s, c.truth.steps.back().end_s) << c.id;
+    // Sessions 0 and 1 of a guideline: without and with mistakes.
+    if (i % 2 == 0) EXPECT_TRUE(c.truth.errors.empty()) << c.id;
+    with_mistakes += !c.truth.errors.empty();
+  }
+  EXPECT_GT(with_mistakes, files / 2);
+  // Same seed, same sessions.
+  const auto again = guideline_cases(dir, 2, 5);
+  ASSERT_EQ(again.size(), cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(again[i].id, cases[i].id);
+    EXPECT_EQ(again[i].truth.steps.back().end_s, cases[i].truth.steps.back().end_s);
+    EXPECT_EQ(again[i].session.imu.size(), cases[i].session.imu.size());
+  }
+}
+
+// --- the harness ---------------------------------------------------------------------------
+
+// (a) Every reasoner there is, on every train recording, without one failed session.
+TEST(RunEvaluation, EveryReasonerRunsOnTheWholeTrainSplit) {
+  const auto& cases = train_cases();
+  EvalOptions opt;
+  opt.reasoners = available_reasoners();
+  opt.accuracies = {0.5};
+  opt.jobs = 2;
+  std::atomic<std::size_t> calls{0}, last{0};
+  opt.progress = [&](std::size_t done, std::size_t total) {
+    ++calls;
+    if (done == total) last = done;
+  };
+  const auto r = run_evaluation(cases, opt);
+  const std::size_t n = cases.size() * opt.reasoners.size();
+  ASSERT_EQ(r.runs.size(), n);
+  EXPECT_EQ(calls.load(), n);
+  EXPECT_EQ(last.load(), n);
+  for (const auto& run : r.runs) {
+    EXPECT_TRUE(run.error.empty()) << run.case_id << " " << run.reasoner << ": " << run.error;
+    EXPECT_GT(run.metrics.grid_points, 0) << run.case_id;
+  }
+  ASSERT_EQ(r.summary.size(), opt.reasoners.size());
+  for (std::size_t i = 0; i < r.summary.size(); ++i) {
+    const auto& row = r.summary[i];
+    EXPECT_EQ(row.reasoner, opt.reasoners[i]);
+    EXPECT_EQ(row.dataset, "captaincook4d");
+    EXPECT_EQ(row.sessions, static_cast<int>(cases.size()));
+    EXPECT_EQ(row.failed, 0);
+    // A model right half of the time: every reasoner gets some steps right, and not all.
+    EXPECT_GT(row.metrics.step_acc, 0.1) << row.reasoner;
+    EXPECT_LT(row.metrics.step_acc, 1.0) << row.reasoner;
+    EXPECT_GT(row.metrics.calls_per_min, 0.0) << row.reasoner;
+  }
+  std::printf("train split: %zu sessions x %zu reasoners in %.1f s\n", cases.size(),
+              opt.reasoners.size(), r.wall_s);
+}
+
+// (b) With a model that is always right, the baselines that take every answer as the state.
+// Recordings without parallel steps: where segments nest, the simulated model's idea of the
+// current step (the last one started) and the scorer's (any covering one) differ.
+TEST(RunEvaluation, BaselinesWithAnAlwaysRightModelScoreWhatTheyAreDefinedToDo) {
+  const auto cases = first_sequential_cases(4);
+  ASSERT_EQ(cases.size(), 4u);
+  EvalOptions opt;
+  opt.reasoners = {"periodic", "raw"};
+  opt.accuracies = {1.0};
+  opt.jobs = 2;
+  opt.keep_decisions = true;
+  const auto r = run_evaluation(cases, opt);
+  ASSERT_EQ(r.runs.size(), 2 * cases.size());
+  for (const auto& run : r.runs) {
+    ASSERT_TRUE(run.error.empty()) << run.error;
+    const Metrics& m = run.metrics;
+    const auto triggered = std::count_if(run.decisions.begin(), run.decisions.end(),
+                                         [](const Decision& d) { return d.trigger; });
+    // Every moment asks the model, and every triggering answer is delivered at once.
+    EXPECT_EQ(m.calls_per_moment, 1.0) << run.reasoner << " " << run.case_id;
+    EXPECT_EQ(m.messages, triggered) << run.reasoner << " " << run.case_id;
+    EXPECT_EQ(m.moments, static_cast<int>(run.decisions.size()));
+    if (run.reasoner == "periodic") {
+      const auto& c = *std::find_if(cases.begin(), cases.end(),
+                                    [&](const EvalCase& x) { return x.id == run.case_id; });
+      // A call every 0.5 s: the held answer is at most half a second old, so the step can be
+      // wrong only just after a step begins.
+      EXPECT_LE(m.grid_points - m.step_right, stale_grid_points(c.truth, 0.5 + 1e-6))
+          << run.case_id;
+      EXPECT_GE(m.step_acc, 0.99) << run.case_id;
+      // The simulated model reports the true status 85% of the time even when its step is
+      // right, so status accuracy sits just under that, not near 1.
+      EXPECT_GE(m.status_acc, 0.75) << run.case_id;
+      // 120 calls per minute of session; Calls/min is per minute of task (first step start
+      // to last step end), which the idle head and tail of a recording make a little higher.
+      const double session_min = *c.session.meta.duration_s / 60.0;
+      EXPECT_NEAR(m.model_calls / session_min, 120.0, 1.0) << run.case_id;
+      EXPECT_NEAR(m.calls_per_min, m.model_calls / m.task_minutes, 1e-9);
+      EXPECT_GE(m.calls_per_min, 119.0) << run.case_id;
+    }
+  }
+}
+
+// (c) The same options give the same results, with one job or two.
+TEST(RunEvaluation, DeterministicWhateverTheNumberOfJobs) {
+  const auto cases = first_cases(6);
+  EvalOptions opt;
+  opt.reasoners = available_reasoners();
+  opt.accuracies = {0.7, 0.3};
+  opt.seed = 9;
+  opt.jobs = 2;
+  const auto a = results_to_json(run_evaluation(cases, opt), opt);
+  const auto b = results_to_json(run_evaluation(cases, opt), opt);
+  EXPECT_EQ(without_volatile(a), without_volatile(b));
+  opt.jobs = 1;
+  const auto c = results_to_json(run_evaluation(cases, opt), opt);
+  EXPECT_EQ(a["runs"], c["runs"]);
+  EXPECT_EQ(a["summary"], c["summary"]);
+  // Another seed is another model: the check above is not comparing constants.
+  opt.seed = 10;
+  const auto d = results_to_json(run_evaluation(cases, opt), opt);
+  EXPECT_NE(a["runs"], d["runs"]);
+}
+
+// (d) One summary row per reasoner x accuracy, accuracies ascending, with every metric.
+TEST(RunEvaluation, JsonHasOneSummaryRowPerReasonerAndAccuracy) {
+  const auto cases = first_cases(2);
+  EvalOptions opt;
+  opt.reasoners = {"tracker", "seed", "raw"};
+  opt.accuracies = {0.7, 0.3, 0.5};
+  opt.jobs = 2;
+  const auto r = run_evaluation(cases, opt);
+  const auto j = results_to_json(r, opt);
+  ASSERT_EQ(j["summary"].size(), 9u);
+  ASSERT_EQ(j["runs"].size(), 2u * 9u);
+  const std::vector<double> ascending = {0.3, 0.5, 0.7};
+  for (std::size_t i = 0; i < 9; ++i) {
+    const auto& row = j["summary"][i];
+    EXPECT_EQ(row["reasoner"], opt.reasoners[i / 3]);
+    EXPECT_EQ(row["accuracy"], ascending[i % 3]);
+    EXPECT_EQ(row["sessions"], 2);
+    EXPECT_EQ(row["failed"], 0);
+    for (const char* key : {"step_acc", "status_acc", "acc_p", "md", "fd", "sts", "msg_precision",
+                            "msgs_per_min", "mistake_recall", "mistake_precision",
+                            "calls_per_min", "calls_per_moment"})
+      EXPECT_TRUE(row.contains(key)) << key;
+    // The pooled row is the pool of its runs.
+    std::vector<Metrics> runs;
+    for (const auto& run : r.runs)
+      if (run.reasoner == row["reasoner"] && run.accuracy == row["accuracy"])
+        runs.push_back(run.metrics);
+    ASSERT_EQ(runs.size(), 2u);
+    EXPECT_DOUBLE_EQ(row["step_acc"].get<double>(), pool(runs).step_acc);
+    EXPECT_EQ(row["grid_points"], runs[0].grid_points + runs[1].grid_points);
+  }
+  EXPECT_TRUE(j.contains("generated"));
+  EXPECT_EQ(j["options"]["reasoners"].size(), 3u);
+  EXPECT_TRUE(j["runs"][0]["error"].is_null());
+}
+
+// A reasoner that does not exist (as "gsp" before it is written) fails its runs only.
+TEST(RunEvaluation, UnknownReasonerIsARecordedFailureNotACrash) {
+  const auto cases = first_cases(2);
+  EvalOptions opt;
+  opt.reasoners = {"raw", "no-such-reasoner"};
+  opt.accuracies = {0.5};
+  opt.jobs = 2;
+  const auto r = run_evaluation(cases, opt);
+  ASSERT_EQ(r.runs.size(), 4u);
+  for (const auto& run : r.runs) {
+    if (run.reasoner == "raw") {
+      EXPECT_TRUE(run.error.empty()) << run.error;
+    } else {
+      EXPECT_NE(run.error.find("no-such-reasoner"), std::string::npos) << run.error;
+    }
+  }
+  ASSERT_EQ(r.summary.size(), 2u);
+  EXPECT_EQ(r.summary[0].sessions, 2);
+  EXPECT_EQ(r.summary[0].failed, 0);
+  EXPECT_EQ(r.summary[1].sessions, 0);
+  EXPECT_EQ(r.summary[1].failed, 2);
+  const auto j = results_to_json(r, opt);
+  EXPECT_TRUE(j["runs"][1]["metrics"].is_null());
+  EXPECT_TRUE(j["runs"][1]["error"].is_string());
+}
+
+// --- progress --------------------------------------------------------------------------------
+
+TEST(Progress, BarShowsCountsElapsedAndEstimate) {
+  EXPECT_EQ(format_clock(42), "0:42");
+  EXPECT_EQ(format_clock(3 * 3600 + 65), "3:01:05");
+  EXPECT_EQ(format_progress_bar(5, 10, 42, "runs", 10),
+            "[#####.....] 5/10 runs  0:42 elapsed  ~0:42 left");
+  EXPECT_EQ(format_progress_bar(10, 10, 70, "runs", 10), "[##########] 10/10 runs  1:10 elapsed");
+  EXPECT_EQ(format_progress_line(410, 820, "runs"), "eval: 410/820 runs (50%)");
+}
+
+TEST(Progress, PlainLinesEveryFivePercent) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    ProgressPrinter p(f, false);
+    for (std::size_t i = 1; i <= 200; ++i) p.update(i, 200);
+  }
+  std::rewind(f);
+  std::vector<std::string> lines;
+  char buf[128];
+  while (std::fgets(buf, sizeof buf, f)) lines.emplace_back(buf);
+  std::fclose(f);
+  ASSERT_EQ(lines.size(), 21u);  // 0%, 5%, ..., 100%
+  EXPECT_EQ(lines[10], "eval: 100/200 runs (50%)\n");
+  EXPECT_EQ(lines.back(), "eval: 200/200 runs (100%)\n");
+}
+
+}  // namespace
+}  // namespace p2a

@@ -1,0 +1,37 @@
+// pro2assist: the command line. Each subcommand is a thin driver over the library.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "pro2assist/types.hpp"
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("p2a"));
+  spdlog::set_pattern("%^%l%$: %v");
+  CLI::App app{"Pro2Assist: step-aware proactive assistance for procedural tasks"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+  p2a::cli::register_replay(app);
+  p2a::cli::register_simulate(app);
+  p2a::cli::register_validate(app);
+  p2a::cli::register_eval(app);
+  p2a::cli::register_convert(app);
+  p2a::cli::register_report(app);
+  app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const p2a::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

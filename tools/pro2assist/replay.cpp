@@ -1,0 +1,91 @@
+// pro2assist replay: a recorded session through the engine, as the glasses would have seen it.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "commands.hpp"
+#include "model_choice.hpp"
+#include "pro2assist/engine.hpp"
+#include "pro2assist/guideline.hpp"
+#include "pro2assist/session.hpp"
+#include "timeline_print.hpp"
+
+namespace p2a::cli {
+namespace {
+
+struct ReplayArgs {
+  std::string session_dir;
+  std::string task;
+  std::string reasoner = "tracker";
+  std::string out = "decisions.jsonl";
+  bool quiet = false;
+  ModelChoice model;
+};
+
+// --task may name a guideline file, or a folder of guidelines to pick from by the
+// session's task and spoken request.
+Guideline resolve_guideline(const std::string& task_arg, const Session& s) {
+  namespace fs = std::filesystem;
+  fs::path task = task_arg;
+  if (task_arg.empty()) {
+    for (const char* name : {"guideline.yaml", "guideline.yml", "guideline.json"})
+      if (fs::exists(s.dir / name)) return load_guideline(s.dir / name);
+    throw Error("replay: no --task given and no guideline.{yaml,json} in " + s.dir.string());
+  }
+  if (fs::is_directory(task)) {
+    auto library = load_guideline_library(task);
+    const Guideline* g = match_guideline(library, s.meta.task, s.meta.instruction);
+    if (!g)
+      throw Error("replay: no guideline in " + task.string() + " matches task '" + s.meta.task +
+                  "'");
+    spdlog::info("guideline '{}' chosen for task '{}'", g->id, s.meta.task);
+    return *g;
+  }
+  return load_guideline(task);
+}
+
+void run(const ReplayArgs& a) {
+  Session s = read_session(a.session_dir);
+  for (const auto& r : s.reports)
+    if (r.rows_skipped > 0)
+      std::fprintf(stderr, "%s: skipped %zu of %zu rows\n", r.file.c_str(), r.rows_skipped,
+                   r.rows_read + r.rows_skipped);
+  Guideline g = resolve_guideline(a.task, s);
+  auto model = make_model(a.model, g, s);
+  ReasonerOptions ropt;
+  EngineStats stats;
+  auto decisions = replay_session(s, g, make_reasoner(a.reasoner, ropt), *model, &stats);
+
+  std::ofstream out(a.out);
+  if (!out) throw Error("replay: cannot write " + a.out);
+  for (const auto& d : decisions) out << to_json(d).dump() << "\n";
+  out.close();
+
+  if (!a.quiet) print_timeline(std::cout, g, decisions);
+  std::printf(
+      "\n%s: %.1f s, %zu frame pairs, %zu key moments, %zu decisions, %zu model calls "
+      "(%zu failed), %zu messages delivered\nreasoner %s, model %s; decisions written to %s\n",
+      s.meta.session_id.c_str(), s.end_s(), stats.pairs, stats.key_moments, stats.decisions,
+      stats.model_calls, stats.model_failures, stats.delivered, a.reasoner.c_str(),
+      model->name().c_str(), a.out.c_str());
+}
+
+}  // namespace
+
+void register_replay(CLI::App& app) {
+  auto args = std::make_shared<ReplayArgs>();
+  auto* cmd = app.add_subcommand("replay", "Replay a recorded session and write the decision stream");
+  cmd->add_option("session", args->session_dir, "Session folder (SPEC §1)")->required();
+  cmd->add_option("--task", args->task,
+                  "Guideline file, or a folder of guidelines to match the session's task against "
+                  "(default: guideline.yaml/json in the session folder)");
+  cmd->add_option("--reasoner", args->reasoner, "Reasoner: tracker, seed, raw, periodic, gsp")->capture_default_str();
+  cmd->add_option("--out", args->out, "Decision stream (JSON Lines)")->capture_default_str();
+  cmd->add_flag("--quiet", args->quiet, "Do not print the timeline");
+  add_model_options(*cmd, args->model);
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace p2a::cli

@@ -128,7 +128,16 @@ class SimulatedModel : public ModelClient {
       out.right = {out.step};
       return out;
     }
-    const std::size_t i = started - 1;
+    std::size_t i = started - 1;
+    // With overlapping segments the last one to start may be over while an earlier one
+    // still runs: that one is what the person is doing.
+    if (t_s >= segs[i].end_s) {
+      for (std::size_t j = i; j-- > 0;)
+        if (segs[j].end_s > t_s) {
+          i = j;
+          break;
+        }
+    }
     const GtSegment& seg = segs[i];
     if (t_s < seg.end_s) {
       out.segment = i;

@@ -8,6 +8,7 @@ namespace p2a {
 namespace {
 double log_sum_exp(double a, double b) {
   if (a < b) std::swap(a, b);
+  if (b == -INFINITY) return a;
   return a + std::log1p(std::exp(b - a));
 }
 }  // namespace
@@ -50,16 +51,31 @@ void ProgressFilter::predict(double t_s, double end_factor, double start_factor)
       end.logw += std::log(hz);
       next.push_back(std::move(stay));
       next.push_back(std::move(end));
+      // The filter may have moved on too early: the previous step can take over again.
+      if (!h.order.empty() && opt_.undo_rate_per_s > 0) {
+        Hypothesis undo = h;
+        undo.cur = h.order.back();
+        undo.order.pop_back();
+        undo.done &= ~(std::uint64_t{1} << undo.cur);
+        undo.enter_s = h.enter_s - 0.5 * durations_[static_cast<std::size_t>(undo.cur)].median_s();
+        undo.logw += std::log(std::min(0.5, opt_.undo_rate_per_s * dt));
+        next.push_back(std::move(undo));
+      }
       continue;
     }
     // Between steps: the next one begins at the pause's rate; which one follows the graph,
     // with skipped or reordered prerequisites at a cost.
+    auto weight_of = [&](int i) {
+      if ((h.done >> i) & 1U) return i == h.cur ? 0.0 : opt_.revisit_weight;
+      return allowed(h.done, i) ? 1.0 : opt_.skip_weight;
+    };
     double z = 0;
+    bool any_new = false;
     for (int i = 0; i < n_; ++i) {
-      if ((h.done >> i) & 1U) continue;
-      z += allowed(h.done, i) ? 1.0 : opt_.skip_weight;
+      z += weight_of(i);
+      any_new = any_new || !((h.done >> i) & 1U);
     }
-    if (z <= 0) {  // everything done
+    if (!any_new) {  // everything done
       next.push_back(h);
       continue;
     }
@@ -71,9 +87,14 @@ void ProgressFilter::predict(double t_s, double end_factor, double start_factor)
     next.push_back(std::move(stay));
     const double log_hz = std::log(hz);
     for (int i = 0; i < n_; ++i) {
-      if ((h.done >> i) & 1U) continue;
-      const double w = allowed(h.done, i) ? 1.0 : opt_.skip_weight;
+      const double w = weight_of(i);
+      if (w <= 0) continue;
       Hypothesis s = h;
+      if ((h.done >> i) & 1U) {  // a revisit: it is no longer done
+        s.done &= ~(std::uint64_t{1} << i);
+        s.order.erase(std::remove(s.order.begin(), s.order.end(), static_cast<std::int8_t>(i)),
+                      s.order.end());
+      }
       s.cur = i;
       s.idle = false;
       s.enter_s = t_s - 0.5 * dt;

@@ -19,12 +19,14 @@ struct ProgressOptions {
   std::size_t beam = 48;
   double skip_weight = 0.01;       // prior weight of a next step with prerequisites not done
   double start_rate_per_s = 0.10;  // leaving the "not started" state
-  double answer_right = 0.5;       // P(the model names the current step)
+  double answer_right = 0.7;       // P(the model names the current step)
   double answer_neighbour = 0.4;   // of the wrong answers: a neighbouring step
   double answer_previous = 0.3;    //                      the previous step
   double answer_any = 0.3;         //                      anything
   double hazard_cap = 0.9;
   double gap_mean_s = 6.0;         // mean pause between two steps
+  double revisit_weight = 0.0;    // starting a step already done (a repeat, or a correction)
+  double undo_rate_per_s = 0.0;   // "the previous step was not finished after all"
   // status answers: P(model says "transition") between steps and during a step
   double transition_when_idle = 0.55;
   double transition_when_active = 0.15;

@@ -10,16 +10,18 @@ struct TrackerOptions {
   ProgressOptions progress;
   BudgetOptions budget;
   // motion evidence
-  double burst_boost = 2.5;       // hazard x on a head turn
-  double pause_boost = 2.0;       // hazard x when the hands have been still >= 1 s
+  double burst_boost = 5.0;       // hazard x on a head turn
+  double pause_boost = 4.0;       // hazard x when the hands have been still >= 1 s
   double busy_damp = 0.7;         // hazard x while hands move fast without a head turn
-  double move_boost = 2.0;        // start x when hands move after a pause
-  double rest_damp = 0.3;         // start x while hands stay at rest
+  double move_boost = 4.0;        // start x when hands move after a pause
+  double rest_damp = 0.1;         // start x while hands stay at rest
   double quiet_px = 4.0;
   double busy_px = 15.0;
   // model-call gating
-  double call_min_gap_s = 2.0;
-  double call_floor_s = 10.0;
+  double call_min_gap_s = 1.5;
+  double call_floor_s = 8.0;
+  double call_budget_per_min = 14.0;  // token bucket rate ...
+  double call_bucket = 4.0;           // ... and depth
   double call_uncertain = 0.75;   // call when the top step marginal is below this
   double call_near_end = 0.7;     // ... or time in step passes this share of the median
   double answer_corr_s = 6.0;        // the same answer within this adds little
@@ -28,9 +30,13 @@ struct TrackerOptions {
   double switch_confidence = 0.5;
   double switch_margin = 0.15;
   // status
-  double status_memory_s = 6.0;
+  double status_memory_s = 10.0;
   double idle_confidence = 0.5;
-  double finish_quantile = 0.95;
+  double finish_confidence = 0.5;
+  double atf_answer_lr = 8.0;        // an "about to finish" answer for the current step
+  double transition_answer_lr = 2.0;
+  double working_answer_lr = 0.4;    // "just start" / "in progress"
+
   // messages
   double instruct_confidence = 0.5;
   double mistake_done_max = 0.3;

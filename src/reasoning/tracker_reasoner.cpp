@@ -2,6 +2,7 @@
 // motion and gated model calls, with a proactive policy deciding trigger and delivery.
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 #include <spdlog/spdlog.h>
 
@@ -41,6 +42,7 @@ class TrackerReasoner final : public Reasoner {
     Decision d;
     d.t_s = t;
 
+    triggered_.reset();
     if (should_call(t, ctx)) {
       ModelCall call = ask_model(p, ctx, completed_ids(g), reported_id(g));
       d.vlm = call.called;
@@ -116,6 +118,7 @@ class TrackerReasoner final : public Reasoner {
     if (p.has_flow && flow_px_ < opt_.quiet_px) {
       if (quiet_since_s_ < 0) quiet_since_s_ = p.t_s;
     } else if (p.has_flow) {
+      if (quiet_since_s_ >= 0 && p.t_s - quiet_since_s_ >= 1.0) resumed_s_ = p.t_s;
       quiet_since_s_ = -1;
     }
   }
@@ -139,22 +142,27 @@ class TrackerReasoner final : public Reasoner {
     return f;
   }
 
-  bool should_call(double t, const ReasonerContext& ctx) const {
+  // Calls go where they pay off: on motion events, when the estimate is uncertain, near the
+  // expected end of a step; a floor keeps the model from being silent for long, and a token
+  // bucket caps the rate whatever happens.
+  bool should_call(double t, const ReasonerContext& ctx) {
     if (!ctx.model || !ctx.model->available()) return false;
+    tokens_ = std::min(opt_.call_bucket, tokens_ + (t - token_s_) * opt_.call_budget_per_min / 60.0);
+    token_s_ = t;
+    if (tokens_ < 1.0) return false;
     const double since = t - last_call_s_;
-    if (since >= opt_.call_floor_s) return true;
-    if (since < opt_.call_min_gap_s) return false;
-    const auto m = filter_->current_marginals();
-    const double top = *std::max_element(m.begin(), m.end());
-    if (top < opt_.call_uncertain) return true;
-    if (t - last_burst_s_ < 1.0) return true;
-    if (quiet_for(t) >= 1.0 && since >= 2 * opt_.call_min_gap_s) return true;
-    const Hypothesis& b = filter_->best();
-    if (b.cur >= 0 && !b.idle) {
-      const double e = t - b.enter_s;
-      if (e > opt_.call_near_end * filter_->duration(b.cur).median_s()) return true;
+    bool want = since >= opt_.call_floor_s;
+    if (!want && since >= opt_.call_min_gap_s) {
+      const auto m = filter_->current_marginals();
+      const double top = *std::max_element(m.begin(), m.end());
+      const Hypothesis& b = filter_->best();
+      want = top < opt_.call_uncertain || t - last_burst_s_ < 1.0 ||
+             (quiet_for(t) >= 1.0 && quiet_for(t) < 2.0) || t - resumed_s_ < 1.0 ||
+             (b.cur >= 0 && !b.idle &&
+              t - b.enter_s > opt_.call_near_end * filter_->duration(b.cur).median_s());
     }
-    return false;
+    if (want) tokens_ -= 1.0;
+    return want;
   }
 
   void take_answer(const ModelAnswer& a, double t, const Guideline& g) {
@@ -169,6 +177,10 @@ class TrackerReasoner final : public Reasoner {
     last_answer_ = k;
     last_answer_s_ = t;
     last_answer_status_ = a.status;
+    if (k == reported_) status_answers_.emplace_back(t, a.status);
+    if (a.trigger) triggered_ = std::make_pair(k, a.status);
+    while (!status_answers_.empty() && t - status_answers_.front().first > opt_.status_memory_s)
+      status_answers_.pop_front();
   }
 
   void update_reported(double t, const Guideline& g) {
@@ -189,6 +201,7 @@ class TrackerReasoner final : public Reasoner {
       completed_.push_back(reported_);
     completed_.erase(std::remove(completed_.begin(), completed_.end(), arg), completed_.end());
     reported_ = arg;
+    status_answers_.clear();
     // Entry time from the likeliest hypothesis on this step.
     reported_since_s_ = t;
     const Hypothesis& b = filter_->best();
@@ -205,6 +218,26 @@ class TrackerReasoner final : public Reasoner {
     return g.at(static_cast<std::size_t>(reported_)).id;
   }
 
+  // P(the reported step ends within its about-to-finish window): the duration model's
+  // chance given the time spent, moved by what the model said of this step's status lately.
+  double finish_probability(double t) const {
+    const DurationModel& dm = filter_->duration(reported_);
+    const double e = t - reported_since_s_;
+    const double w = status_window(dm.median_s());
+    const double s0 = std::max(dm.survival(e), 1e-9);
+    const double p0 = std::clamp(1.0 - dm.survival(e + w) / s0, 0.01, 0.99);
+    double odds = p0 / (1.0 - p0);
+    for (const auto& [t_a, st] : status_answers_) {
+      if (t - t_a > opt_.status_memory_s) continue;
+      switch (st) {
+        case Status::AboutToFinish: odds *= opt_.atf_answer_lr; break;
+        case Status::Transition: odds *= opt_.transition_answer_lr; break;
+        default: odds *= opt_.working_answer_lr; break;
+      }
+    }
+    return odds / (1.0 + odds);
+  }
+
   Status estimate_status(double t) const {
     const DurationModel& dm = filter_->duration(reported_);
     const Hypothesis& b = filter_->best();
@@ -213,11 +246,8 @@ class TrackerReasoner final : public Reasoner {
       return Status::Transition;
     const double e = t - reported_since_s_;
     const double w = status_window(dm.median_s());
-    const bool recent_answer =
-        last_answer_ == reported_ && t - last_answer_s_ <= opt_.status_memory_s;
     if (e < w) return Status::JustStart;
-    if (recent_answer && last_answer_status_ == Status::AboutToFinish) return Status::AboutToFinish;
-    if (e >= dm.quantile(opt_.finish_quantile) - w) return Status::AboutToFinish;
+    if (finish_probability(t) >= opt_.finish_confidence) return Status::AboutToFinish;
     return Status::InProgress;
   }
 
@@ -237,7 +267,13 @@ class TrackerReasoner final : public Reasoner {
     const auto k = static_cast<std::size_t>(reported_);
     const Step& s = g.at(k);
     const auto m = filter_->current_marginals();
-    if (!instructed_[k] && m[k] >= opt_.instruct_confidence) {
+    // The model asks for help now on the step we believe in: that is the moment to speak.
+    const bool model_asks = triggered_ && triggered_->first == reported_;
+    const bool model_starts = model_asks && (triggered_->second == Status::JustStart ||
+                                             triggered_->second == Status::InProgress);
+    const bool model_ends = model_asks && (triggered_->second == Status::AboutToFinish ||
+                                           triggered_->second == Status::Transition);
+    if (!instructed_[k] && (m[k] >= opt_.instruct_confidence || model_starts)) {
       instructed_[k] = true;
       queue({1, t, Kind::Instruction, s.id, s.id,
              s.text + (s.details.empty() ? "" : ". " + s.details), s.critical});
@@ -257,7 +293,7 @@ class TrackerReasoner final : public Reasoner {
         }
       }
     }
-    if ((d.status == Status::AboutToFinish || d.status == Status::Transition) &&
+    if ((d.status == Status::AboutToFinish || d.status == Status::Transition || model_ends) &&
         !next_announced_[k]) {
       next_announced_[k] = true;
       auto nxt = filter_->likely_next(filter_->best());
@@ -313,9 +349,14 @@ class TrackerReasoner final : public Reasoner {
   Status last_answer_status_ = Status::InProgress;
   double last_burst_s_ = -1e9;
   double quiet_since_s_ = -1;
+  double resumed_s_ = -1e9;   // hands back at work after a rest
+  double tokens_ = 3.0;       // model-call token bucket
+  double token_s_ = 0;
   double flow_px_ = -1;
   std::vector<bool> instructed_, next_announced_, hesitated_, mistake_for_;
   std::vector<PendingMessage> pending_;
+  std::deque<std::pair<double, Status>> status_answers_;  // recent answers about reported_
+  std::optional<std::pair<int, Status>> triggered_;       // this moment's triggered answer
 };
 
 }  // namespace

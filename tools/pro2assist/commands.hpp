@@ -8,6 +8,7 @@ namespace p2a::cli {
 void register_replay(CLI::App& app);
 void register_simulate(CLI::App& app);
 void register_validate(CLI::App& app);
+void register_learn_durations(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_report(CLI::App& app);

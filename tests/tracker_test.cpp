@@ -1,0 +1,186 @@
+// The tracker: its progress filter on hand-made answer streams, and the comparison with the
+// seed on CaptainCook4D recordings through the same engine and simulated model.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "pro2assist/evaluation.hpp"
+#include "pro2assist/reasoner.hpp"
+#include "reasoning/duration_model.hpp"
+#include "reasoning/progress_filter.hpp"
+
+using namespace p2a;
+
+namespace {
+
+// a -> b -> d and a -> c -> d (c parallel to b), each about 20 s.
+Guideline diamond() {
+  Guideline g;
+  g.id = "diamond";
+  g.title = "Diamond";
+  auto add = [&](const char* id, std::vector<StepId> req) {
+    Step s;
+    s.id = id;
+    s.text = std::string("Do ") + id;
+    s.requires_ = std::move(req);
+    s.duration_s = DurationRange{15, 25};
+    g.steps.push_back(s);
+  };
+  add("a", {});
+  add("b", {"a"});
+  add("c", {"a"});
+  add("d", {"b", "c"});
+  g.finalize();
+  return g;
+}
+
+std::vector<DurationModel> durations(const Guideline& g) {
+  std::vector<DurationModel> d;
+  for (const auto& s : g.steps) d.push_back(DurationModel::from_step(s));
+  return d;
+}
+
+int argmax(const std::vector<double>& m) {
+  return static_cast<int>(std::max_element(m.begin(), m.end()) - m.begin());
+}
+
+}  // namespace
+
+TEST(DurationModel, RangeIsTheTenthToNinetiethPercentile) {
+  Step s;
+  s.duration_s = DurationRange{10, 40};
+  auto d = DurationModel::from_step(s);
+  EXPECT_NEAR(d.median_s(), 20.0, 1e-6);
+  EXPECT_NEAR(d.quantile(0.1), 10.0, 0.05);
+  EXPECT_NEAR(d.quantile(0.9), 40.0, 0.2);
+  EXPECT_NEAR(d.survival(20.0), 0.5, 1e-6);
+  // The chance to end in the next second grows as the step goes on.
+  EXPECT_LT(d.hazard(5, 1), d.hazard(20, 1));
+  EXPECT_LT(d.hazard(20, 1), d.hazard(40, 1));
+}
+
+TEST(ProgressFilter, FollowsConsistentAnswersThroughTheGraph) {
+  Guideline g = diamond();
+  ProgressFilter f(g, durations(g), {});
+  // 20 s of each step in the order a, c, b, d; the model right at one call per second.
+  const std::vector<int> order = {0, 2, 1, 3};
+  std::vector<int> reported;
+  double t = 0;
+  for (int k : order) {
+    for (int i = 0; i < 20; ++i) {
+      t += 1.0;
+      f.predict(t, 1.0, 1.0);
+      f.observe(k, Status::InProgress, 1.0);
+      if (i == 15) reported.push_back(argmax(f.current_marginals()));
+    }
+  }
+  EXPECT_EQ(reported, order);
+  // After d, every step is done in the likeliest hypothesis's order a, c, b.
+  const auto& b = f.best();
+  ASSERT_EQ(b.order.size(), 3u);
+  EXPECT_EQ(b.order[0], 0);
+  EXPECT_EQ(b.order[1], 2);
+  EXPECT_EQ(b.order[2], 1);
+}
+
+TEST(ProgressFilter, ASingleStrayAnswerDoesNotMoveIt) {
+  Guideline g = diamond();
+  ProgressFilter f(g, durations(g), {});
+  double t = 0;
+  for (int i = 0; i < 8; ++i) {
+    f.predict(t += 1.0, 1.0, 1.0);
+    f.observe(0, Status::InProgress, 1.0);
+  }
+  f.predict(t += 1.0, 1.0, 1.0);
+  f.observe(3, Status::InProgress, 1.0);  // "d", far ahead in the graph
+  EXPECT_EQ(argmax(f.current_marginals()), 0);
+}
+
+TEST(ProgressFilter, ASkippedPrerequisiteIsReportedNotForced) {
+  Guideline g = diamond();
+  ProgressFilter f(g, durations(g), {});
+  double t = 0;
+  auto run = [&](int k, int seconds) {
+    for (int i = 0; i < seconds; ++i) {
+      f.predict(t += 1.0, 1.0, 1.0);
+      f.observe(k, Status::InProgress, 1.0);
+    }
+  };
+  run(0, 20);  // a
+  run(1, 20);  // b
+  run(3, 20);  // d, although c was never done
+  EXPECT_EQ(argmax(f.current_marginals()), 3);
+  EXPECT_EQ(f.missing_prereqs(f.best(), 3), std::vector<int>{2});
+  EXPECT_LT(f.done_probability(2), 0.1);
+}
+
+TEST(ProgressFilter, PausesBetweenStepsAreTransitions) {
+  Guideline g = diamond();
+  ProgressFilter f(g, durations(g), {});
+  double t = 0;
+  for (int i = 0; i < 20; ++i) {
+    f.predict(t += 1.0, 1.0, 1.0);
+    f.observe(0, Status::InProgress, 1.0);
+  }
+  for (int i = 0; i < 6; ++i) {
+    f.predict(t += 1.0, 4.0, 0.1);  // hands at rest
+    f.observe(1, Status::Transition, 1.0);
+  }
+  EXPECT_GT(f.idle_probability(), 0.5);
+}
+
+TEST(TrackerReasoner, RunsWithoutAModelOnDurationsAndMotion) {
+  Guideline g = diamond();
+  auto none = make_no_model();
+  auto r = make_reasoner("tracker", {});
+  ReasonerContext ctx{&g, "s", none.get()};
+  std::vector<std::optional<StepId>> steps;
+  for (int i = 0; i < 120; ++i) {
+    SampledPair p;
+    p.t_s = i;
+    p.key = true;
+    auto d = r->on_pair(p, ctx);
+    ASSERT_TRUE(d);
+    EXPECT_FALSE(d->vlm);
+    steps.push_back(d->step);
+  }
+  EXPECT_EQ(ctx.model_calls, 0u);
+  // Durations alone carry it through the graph's order.
+  EXPECT_TRUE(steps.back().has_value());
+  EXPECT_NE(steps[10], steps.back());
+}
+
+// The comparison, on ../shared recordings with the project's simulator (model right
+// 50% of the time), same engine, same answers: a comparison that can fail.
+TEST(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
+  auto all = captaincook_cases(P2A_SHARED_DIR "/datasets/captaincook4d", "train", 1);
+  std::vector<EvalCase> cases;
+  for (std::size_t i = 0; i < all.size(); i += 3) cases.push_back(all[i]);
+  EvalOptions opt;
+  opt.reasoners = {"seed", "tracker"};
+  opt.accuracies = {0.5};
+  opt.seed = 11;
+  opt.jobs = 2;
+  auto r = run_evaluation(cases, opt);
+  ASSERT_EQ(r.summary.size(), 2u);
+  const Metrics& seed = r.summary[0].metrics;
+  const Metrics& tr = r.summary[1].metrics;
+  ASSERT_EQ(r.summary[1].reasoner, "tracker");
+  EXPECT_EQ(r.summary[1].failed, 0);
+  std::printf("seed:    step %.3f status %.3f accp %.3f sts %.3f prec %.3f msg/min %.2f calls/min %.1f mistakes %.2f/%.2f\n",
+              seed.step_acc, seed.status_acc, seed.acc_p, seed.sts, seed.msg_precision,
+              seed.msgs_per_min, seed.calls_per_min, seed.mistake_recall, seed.mistake_precision);
+  std::printf("tracker: step %.3f status %.3f accp %.3f sts %.3f prec %.3f msg/min %.2f calls/min %.1f mistakes %.2f/%.2f\n",
+              tr.step_acc, tr.status_acc, tr.acc_p, tr.sts, tr.msg_precision, tr.msgs_per_min,
+              tr.calls_per_min, tr.mistake_recall, tr.mistake_precision);
+  EXPECT_GT(tr.step_acc, seed.step_acc + 0.1);
+  EXPECT_GT(tr.status_acc, seed.status_acc + 0.1);
+  EXPECT_GT(tr.msg_precision, seed.msg_precision);
+  EXPECT_LT(tr.msgs_per_min, seed.msgs_per_min / 2);
+  EXPECT_LE(tr.msgs_per_min, 4.0);
+  EXPECT_LT(tr.calls_per_min, seed.calls_per_min / 2);
+  EXPECT_LE(tr.calls_per_min, 15.0);
+  EXPECT_GT(tr.mistake_recall, seed.mistake_recall);
+  EXPECT_GT(tr.mistake_precision, seed.mistake_precision);
+  EXPECT_LT(tr.fd, seed.fd);
+}

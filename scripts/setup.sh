@@ -8,7 +8,9 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 PACKAGES=(g++ cmake make pkg-config nlohmann-json3-dev libyaml-cpp-dev libcurl4-openssl-dev
           libspdlog-dev libcli11-dev libboost1.81-dev libgtest-dev libgmock-dev
-          libbenchmark-dev chromium nodejs npm)
+          libbenchmark-dev chromium)
+# Node.js may come from elsewhere on the machine (its own npm); only install Debian's if absent.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

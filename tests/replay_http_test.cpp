@@ -153,12 +153,16 @@ struct SeedWindow {
 constexpr const char* kStatusNames[] = {"just_start", "in_progress", "about_to_finish",
                                         "transition"};
 
-// A fixed answer script by request number: runs of five answers per step through the
-// guideline, with a stray answer every seventh request, varied status and trigger.
+// A fixed answer script by request number: the guideline's steps in turn, six requests each,
+// with a fixed pseudo-random 40% of answers naming a neighbouring step (so the window sees
+// mixed votes), and varied status and trigger.
 json scripted_answer(std::size_t n) {
   const std::vector<StepId> ids = tea_ids();
-  std::size_t k = (n / 5) % ids.size();
-  if (n % 7 == 3) k = (k + 2) % ids.size();
+  const std::size_t noise = (n * 2654435761u) >> 7 & 15;  // fixed hash of n, 0..15
+  std::size_t k = (n / 6) % ids.size();
+  if (noise < 4) k = (k + 1) % ids.size();
+  else if (noise < 6) k = (k + ids.size() - 1) % ids.size();
+  else if (noise == 6) k = (k + 3) % ids.size();
   return {{"step", ids[k]},
           {"status", kStatusNames[n % 4]},
           {"trigger", n % 3 == 0},

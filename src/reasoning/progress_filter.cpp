@@ -22,6 +22,9 @@ ProgressFilter::ProgressFilter(const Guideline& g, std::vector<DurationModel> du
   for (int i = 0; i < n_; ++i)
     for (std::size_t p : g.prereqs(static_cast<std::size_t>(i)))
       prereq_mask_[static_cast<std::size_t>(i)] |= (std::uint64_t{1} << p);
+  topo_pos_.assign(static_cast<std::size_t>(n_), 0);
+  const auto& topo = g.topo_order();
+  for (std::size_t r = 0; r < topo.size(); ++r) topo_pos_[topo[r]] = static_cast<int>(r);
   beam_.push_back(Hypothesis{});
 }
 
@@ -65,9 +68,16 @@ void ProgressFilter::predict(double t_s, double end_factor, double start_factor)
     }
     // Between steps: the next one begins at the pause's rate; which one follows the graph,
     // with skipped or reordered prerequisites at a cost.
+    // Among the steps that may come next, the guideline's own order is the likelier one.
+    int first_pos = n_;
+    for (int i = 0; i < n_; ++i)
+      if (!((h.done >> i) & 1U) && allowed(h.done, i))
+        first_pos = std::min(first_pos, topo_pos_[static_cast<std::size_t>(i)]);
     auto weight_of = [&](int i) {
       if ((h.done >> i) & 1U) return i == h.cur ? 0.0 : opt_.revisit_weight;
-      return allowed(h.done, i) ? 1.0 : opt_.skip_weight;
+      if (!allowed(h.done, i)) return opt_.skip_weight;
+      return std::exp(-opt_.order_preference *
+                      (topo_pos_[static_cast<std::size_t>(i)] - first_pos));
     };
     double z = 0;
     bool any_new = false;

@@ -40,8 +40,8 @@ struct TrackerOptions {
   // messages
   double instruct_confidence = 0.5;
   double mistake_done_max = 0.3;
-  double hesitation_quantile = 0.97;
-  double hesitation_quiet_s = 5.0;
+  double hesitation_quantile = 0.99;
+  double hesitation_quiet_s = 8.0;
   double message_ttl_s = 8.0;
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -209,7 +210,9 @@ TEST(ReplayHttp, SeedRequestsAndStepsFollowTheScriptedAnswers) {
     EXPECT_EQ(req["model"], "replay-test-vlm");
     EXPECT_EQ(req["metadata"]["session_id"], "http-seed-1");
     EXPECT_EQ(req["metadata"]["t_s"], fixed3(d.t_s));
-    if (k > 0) EXPECT_GE(d.t_s, decisions[k - 1].t_s);
+    if (k > 0) {
+      EXPECT_GE(d.t_s, decisions[k - 1].t_s);
+    }
     ASSERT_EQ(req["messages"].size(), 2u);
     EXPECT_EQ(req["messages"][0]["role"], "system");
     EXPECT_EQ(req["messages"][0]["content"], system_prompt());
@@ -375,7 +378,9 @@ class ReplayHttpFailure : public testing::TestWithParam<Failure> {
   void SetUp() override {
     server_.set_stall_s(1.0);
     switch (GetParam()) {
-      case Failure::Refused: url_ = "http://127.0.0.1:" + std::to_string(unused_loopback_port()) + "/v1"; return;
+      case Failure::Refused:
+        url_ = "http://127.0.0.1:" + std::to_string(unused_loopback_port()) + "/v1";
+        return;
       case Failure::Stall: server_.set_mode(FakeOpenAIServer::Mode::Stall); break;
       case Failure::Status500: server_.set_mode(FakeOpenAIServer::Mode::Status500); break;
       case Failure::OutOfSchema: server_.set_mode(FakeOpenAIServer::Mode::OutOfSchema); break;
@@ -404,7 +409,9 @@ TEST_P(ReplayHttpFailure, SeedKeepsDecidingWithoutTheModel) {
   EXPECT_EQ(stats.model_calls, stats.key_moments);
   EXPECT_EQ(stats.model_failures, stats.model_calls);
   EXPECT_EQ(stats.delivered, 0u);
-  if (GetParam() != Failure::Refused) EXPECT_EQ(received(), stats.model_calls);
+  if (GetParam() != Failure::Refused) {
+    EXPECT_EQ(received(), stats.model_calls);
+  }
   for (const Decision& d : decisions) {
     SCOPED_TRACE("t=" + fixed3(d.t_s));
     EXPECT_TRUE(d.vlm);
@@ -434,7 +441,9 @@ TEST_P(ReplayHttpFailure, TrackerFallsBackToDurations) {
   EXPECT_EQ(stats.model_failures, stats.model_calls);
   EXPECT_EQ(count_vlm(decisions), stats.model_calls);
   EXPECT_EQ(none_stats.model_calls, 0u);
-  if (GetParam() != Failure::Refused) EXPECT_EQ(received(), stats.model_calls);
+  if (GetParam() != Failure::Refused) {
+    EXPECT_EQ(received(), stats.model_calls);
+  }
   std::size_t with_step = 0;
   for (std::size_t i = 0; i < decisions.size(); ++i) {
     SCOPED_TRACE("t=" + fixed3(decisions[i].t_s));

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -76,8 +77,12 @@ std::vector<Decision> Engine::advance_to(double t_s) {
     SampledPair p = selector_.label(tick.t_s, tick.burst, tick.gyro_rad_s, has_flow_);
     stats_.pairs++;
     if (p.key) stats_.key_moments++;
-    // The frame nearest the pair (frames older than the previous pair are dropped).
-    while (frames_.size() > 1 && frames_[1].t_s <= tick.t_s) frames_.erase(frames_.begin());
+    // The frame nearest the pair among those already pushed (up to the flow lookahead, so a
+    // live client and a replay choose the same one); frames farther back are dropped.
+    const double latest_s = tick.t_s + selector_.lookahead_s();
+    while (frames_.size() > 1 && frames_[1].t_s <= latest_s &&
+           std::abs(frames_[1].t_s - tick.t_s) <= std::abs(frames_[0].t_s - tick.t_s))
+      frames_.erase(frames_.begin());
     if (!frames_.empty() && std::abs(frames_.front().t_s - tick.t_s) <= 1.0)
       p.frame_file = frames_.front().file;
     emit(reasoner_->on_pair(p, ctx_));

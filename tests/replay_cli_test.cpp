@@ -1,0 +1,439 @@
+// `pro2assist replay` as a black box: the built program run on real session folders, its
+// decision stream checked against SPEC §3, its errors, and a real HTTP model endpoint.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pro2assist/guideline.hpp"
+#include "pro2assist/reasoner.hpp"
+#include "support/fake_openai_server.hpp"
+
+namespace p2a {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const fs::path kSource = P2A_SOURCE_DIR;
+const fs::path kCaptainCook = fs::path(P2A_SHARED_DIR) / "datasets" / "captaincook4d";
+
+fs::path tmp_dir(const std::string& name) {
+  const fs::path dir = fs::path(P2A_TEST_TMP) / "replay_cli" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string slurp(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs the program with args (already quoted), capturing stdout and stderr in files.
+CliRun run_cli(const std::string& args, const std::string& name) {
+  const fs::path dir = fs::path(P2A_TEST_TMP) / "replay_cli" / "runs";
+  fs::create_directories(dir);
+  const fs::path out = dir / (name + ".out"), err = dir / (name + ".err");
+  const std::string cmd = quoted(P2A_BINARY) + " " + args + " >" + quoted(out) + " 2>" + quoted(err);
+  const int rc = std::system(cmd.c_str());
+  CliRun r;
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.find_first_not_of(" \t\r") != std::string::npos) out.push_back(line);
+  return out;
+}
+
+// An error is one line, "error: ...", and nothing else on stderr.
+void expect_one_line_error(const CliRun& r, const std::string& must_name) {
+  EXPECT_EQ(r.code, 1) << r.err;
+  const auto err = lines(r.err);
+  ASSERT_EQ(err.size(), 1u) << r.err;
+  EXPECT_EQ(err[0].rfind("error: ", 0), 0u) << err[0];
+  EXPECT_NE(err[0].find(must_name), std::string::npos) << err[0];
+}
+
+struct Summary {
+  std::string session_id;
+  std::size_t pairs = 0, key_moments = 0, decisions = 0, calls = 0, failed = 0, delivered = 0;
+};
+
+Summary parse_summary(const std::string& out) {
+  static const std::regex re(
+      R"((\S+): [0-9.]+ s, (\d+) frame pairs, (\d+) key moments, (\d+) decisions, (\d+) model calls \((\d+) failed\), (\d+) messages delivered)");
+  std::smatch m;
+  Summary s;
+  if (!std::regex_search(out, m, re)) {
+    ADD_FAILURE() << "no summary line in:\n" << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
+    return s;
+  }
+  s.session_id = m[1];
+  s.pairs = std::stoul(m[2]);
+  s.key_moments = std::stoul(m[3]);
+  s.decisions = std::stoul(m[4]);
+  s.calls = std::stoul(m[5]);
+  s.failed = std::stoul(m[6]);
+  s.delivered = std::stoul(m[7]);
+  return s;
+}
+
+bool has_timeline_header(const std::string& out) {
+  static const std::regex re(R"(^\s*time\s+step\s+status\s+message\s*$)");
+  for (const auto& line : lines(out))
+    if (std::regex_match(line, re)) return true;
+  return false;
+}
+
+std::set<std::string> step_ids(const Guideline& g) {
+  std::set<std::string> ids;
+  for (const Step& s : g.steps) ids.insert(s.id);
+  return ids;
+}
+
+// Reads a decision stream and checks every line against SPEC §3; returns the lines.
+std::vector<json> read_stream(const fs::path& file, const std::set<std::string>& steps) {
+  static const std::set<std::string> kKeys = {"t_s",     "step",    "status",  "trigger",
+                                              "deliver", "kind",    "message", "about",
+                                              "completed", "vlm"};
+  static const std::set<std::string> kStatuses = {"just_start", "in_progress", "about_to_finish",
+                                                  "transition"};
+  static const std::set<std::string> kKinds = {"instruction", "next_step", "mistake",
+                                               "hesitation",  "reminder",  "answer"};
+  std::vector<json> out;
+  std::ifstream in(file);
+  EXPECT_TRUE(in) << file;
+  double last_t = -1e9;
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    SCOPED_TRACE(file.filename().string() + " line " + std::to_string(n) + ": " + line);
+    const json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      ADD_FAILURE() << "not a JSON object";
+      continue;
+    }
+    std::set<std::string> keys;
+    for (const auto& [k, v] : j.items()) keys.insert(k);
+    EXPECT_EQ(keys, kKeys);
+    if (keys != kKeys) continue;
+
+    EXPECT_TRUE(j["t_s"].is_number());
+    const double t = j["t_s"].get<double>();
+    EXPECT_GE(t, last_t);
+    last_t = t;
+    EXPECT_TRUE(j["step"].is_null() || (j["step"].is_string() && steps.count(j["step"])));
+    EXPECT_TRUE(j["status"].is_null() ||
+                (j["status"].is_string() && kStatuses.count(j["status"].get<std::string>())));
+    EXPECT_TRUE(j["trigger"].is_boolean());
+    EXPECT_TRUE(j["deliver"].is_boolean());
+    EXPECT_TRUE(j["vlm"].is_boolean());
+    EXPECT_TRUE(j["message"].is_string());
+    EXPECT_TRUE(j["about"].is_null() || (j["about"].is_string() && steps.count(j["about"])));
+    EXPECT_TRUE(j["completed"].is_array());
+    for (const auto& c : j["completed"]) EXPECT_TRUE(c.is_string() && steps.count(c)) << c;
+    if (j["deliver"] == true) {
+      EXPECT_EQ(j["trigger"], true) << "deliver without trigger";
+      EXPECT_TRUE(j["kind"].is_string() && kKinds.count(j["kind"].get<std::string>()));
+      EXPECT_FALSE(j["message"].get<std::string>().empty());
+      EXPECT_TRUE(j["about"].is_string());
+    } else {
+      // Kind and message describe what is shown; nothing is shown.
+      EXPECT_TRUE(j["kind"].is_null());
+      EXPECT_EQ(j["message"], "");
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
+std::size_t count_true(const std::vector<json>& ds, const char* key) {
+  return static_cast<std::size_t>(
+      std::count_if(ds.begin(), ds.end(), [&](const json& d) { return d[key] == true; }));
+}
+
+const Guideline& tea() {
+  static const Guideline g = load_guideline(kSource / "examples" / "tea.yaml");
+  return g;
+}
+
+std::string tea_args() {
+  return quoted(kSource / "examples" / "tea-session") + " --task " +
+         quoted(kSource / "examples" / "tea.yaml");
+}
+
+// ---- The example session ------------------------------------------------------------------
+
+TEST(ReplayCli, SimulatedModelWritesASpecStream) {
+  const fs::path out = tmp_dir("sim") / "decisions.jsonl";
+  const CliRun r = run_cli("replay " + tea_args() + " --vlm sim --out " + quoted(out), "sim");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(has_timeline_header(r.out)) << r.out.substr(0, 500);
+  const Summary s = parse_summary(r.out);
+  EXPECT_EQ(s.session_id, "tea-demo");
+
+  const auto ds = read_stream(out, step_ids(tea()));
+  ASSERT_FALSE(ds.empty());
+  EXPECT_EQ(ds.size(), s.decisions);
+  EXPECT_EQ(count_true(ds, "deliver"), s.delivered);
+  EXPECT_EQ(count_true(ds, "vlm"), s.calls);
+  EXPECT_GT(s.calls, 0u);
+  EXPECT_EQ(s.failed, 0u);
+  EXPECT_LE(s.key_moments, s.pairs);
+  // A simulated model on a real session must get the tracker onto steps.
+  EXPECT_TRUE(std::any_of(ds.begin(), ds.end(), [](const json& d) { return d["step"].is_string(); }));
+}
+
+TEST(ReplayCli, SeedWithoutAModelNeverClaimsAStep) {
+  const fs::path out = tmp_dir("none-seed") / "decisions.jsonl";
+  const CliRun r = run_cli("replay " + tea_args() + " --vlm none --reasoner seed --quiet --out " +
+                            quoted(out),
+                        "none-seed");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(has_timeline_header(r.out));
+  const Summary s = parse_summary(r.out);
+  const auto ds = read_stream(out, step_ids(tea()));
+  ASSERT_FALSE(ds.empty());
+  EXPECT_EQ(ds.size(), s.decisions);
+  // The seed reasons only at key moments.
+  EXPECT_EQ(ds.size(), s.key_moments);
+  EXPECT_EQ(s.calls, 0u);
+  EXPECT_EQ(s.delivered, 0u);
+  for (const auto& d : ds) {
+    EXPECT_TRUE(d["step"].is_null()) << d.dump();
+    EXPECT_EQ(d["vlm"], false) << d.dump();
+    EXPECT_EQ(d["deliver"], false) << d.dump();
+  }
+}
+
+// ---- Messy input ----------------------------------------------------------------------------
+
+TEST(ReplayCli, MalformedAndOutOfOrderRowsAreSkippedAndCounted) {
+  const fs::path dir = tmp_dir("messy-session");
+  std::ofstream(dir / "session.json")
+      << json{{"session_id", "messy"}, {"task", "tea"}, {"duration_s", 30.0}}.dump();
+  {
+    std::ofstream imu(dir / "imu.csv");
+    imu << "t_s,gx,gy,gz,ax,ay,az\n";
+    std::vector<std::string> rows;
+    for (int i = 0; i <= 1500; ++i) {
+      const double t = i * 0.02;
+      // A head turn every 5 s.
+      const double gz = (i % 250) < 25 ? 1.2 : 0.02;
+      rows.push_back(std::to_string(t) + ",0.01,-0.02," + std::to_string(gz) + ",0.0,9.81,0.0");
+    }
+    // Out of order: whole blocks swapped.
+    std::swap_ranges(rows.begin() + 100, rows.begin() + 150, rows.begin() + 400);
+    std::swap(rows[10], rows[900]);
+    rows.insert(rows.begin() + 20, "abc,0.1,0.2,0.3,0.0,9.8,0.0");
+    rows.insert(rows.begin() + 700, "14.011,0.1");
+    rows.insert(rows.begin() + 1200, "21.013,x,0.2,0.3,0.0,9.8,0.0");
+    for (const auto& row : rows) imu << row << "\n";
+  }
+  {
+    std::ofstream hand(dir / "hand_motion.csv");
+    hand << "t_s,region,dx,dy\n";
+    std::vector<std::string> rows;
+    for (int i = 1; i <= 300; ++i) {
+      const double t = i * 0.1;
+      const double dx = (i / 20) % 2 ? 14.0 : 1.0;  // hands busy, then still, in turns
+      rows.push_back(std::to_string(t) + ",left," + std::to_string(dx) + ",2.0");
+      rows.push_back(std::to_string(t) + ",right,-" + std::to_string(dx) + ",1.0");
+    }
+    std::reverse(rows.begin() + 50, rows.begin() + 90);
+    rows.insert(rows.begin() + 30, "3.05,elbow,1.0,2.0");
+    rows.insert(rows.begin() + 300, "15.05,left,fast,2.0");
+    for (const auto& row : rows) hand << row << "\n";
+  }
+
+  const fs::path out = dir / "decisions.jsonl";
+  const CliRun r = run_cli("replay " + quoted(dir) + " --task " + quoted(kSource / "examples" / "tea.yaml") +
+                            " --vlm none --quiet --out " + quoted(out),
+                        "messy");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("imu.csv: skipped 3 of 1504 rows"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("hand_motion.csv: skipped 2 of 602 rows"), std::string::npos) << r.err;
+  const Summary s = parse_summary(r.out);
+  const auto ds = read_stream(out, step_ids(tea()));
+  EXPECT_EQ(ds.size(), s.decisions);
+  EXPECT_GT(ds.size(), 20u);
+  // The reader sorted the rows: the last decision is at the end of the session.
+  ASSERT_FALSE(ds.empty());
+  EXPECT_NEAR(ds.back()["t_s"].get<double>(), 30.0, 1.0);
+}
+
+// ---- Errors ---------------------------------------------------------------------------------
+
+TEST(ReplayCli, MissingSessionJsonIsAOneLineError) {
+  const fs::path dir = tmp_dir("no-session-json");
+  std::ofstream(dir / "imu.csv") << "t_s,gx,gy,gz\n0.0,0,0,0\n0.02,0,0,0\n";
+  const CliRun r = run_cli("replay " + quoted(dir) + " --task " + quoted(kSource / "examples" / "tea.yaml") +
+                            " --vlm none --out " + quoted(dir / "d.jsonl"),
+                        "no-session-json");
+  expect_one_line_error(r, "session.json");
+  EXPECT_FALSE(fs::exists(dir / "d.jsonl"));
+}
+
+TEST(ReplayCli, SimulatedModelNeedsAnnotations) {
+  const fs::path dir = tmp_dir("no-annotations");
+  std::ofstream(dir / "session.json")
+      << json{{"session_id", "bare"}, {"task", "tea"}, {"duration_s", 10.0}}.dump();
+  const CliRun r = run_cli("replay " + quoted(dir) + " --task " + quoted(kSource / "examples" / "tea.yaml") +
+                            " --vlm sim --out " + quoted(dir / "d.jsonl"),
+                        "no-annotations");
+  expect_one_line_error(r, "annotations.json");
+}
+
+TEST(ReplayCli, UnknownReasonerNamesTheKnownOnes) {
+  const fs::path dir = tmp_dir("bad-reasoner");
+  const CliRun r = run_cli("replay " + tea_args() + " --vlm none --reasoner oracle --out " +
+                            quoted(dir / "d.jsonl"),
+                        "bad-reasoner");
+  expect_one_line_error(r, "oracle");
+  ASSERT_FALSE(reasoner_names().empty());
+  for (const auto& name : reasoner_names()) EXPECT_NE(r.err.find(name), std::string::npos) << name;
+}
+
+TEST(ReplayCli, BadVlmValueIsRejected) {
+  const fs::path dir = tmp_dir("bad-vlm");
+  const CliRun r = run_cli("replay " + tea_args() + " --vlm gpt-4o --out " + quoted(dir / "d.jsonl"),
+                        "bad-vlm");
+  expect_one_line_error(r, "gpt-4o");
+}
+
+// ---- A CaptainCook4D recording against a real HTTP endpoint -------------------------------
+
+// Recording 1_7 converted into a folder of the test's own, so tests run in parallel
+// processes (ctest -j) never share one.
+fs::path captaincook_session(const std::string& name) {
+  const fs::path d = tmp_dir("cc-1_7-" + name) / "session";
+  const CliRun r = run_cli("convert captaincook4d --dir " + quoted(kCaptainCook) +
+                               " --recording 1_7 --out " + quoted(d),
+                           "convert-" + name);
+  EXPECT_EQ(r.code, 0) << r.err;
+  return d;
+}
+
+// Step ids of a CaptainCook4D task graph, read straight from the file: its keys, without
+// the START and END nodes.
+std::set<std::string> graph_step_ids(const std::string& recipe) {
+  std::ifstream in(kCaptainCook / "task_graphs" / (recipe + ".json"));
+  EXPECT_TRUE(in) << recipe;
+  const json g = json::parse(in);
+  std::set<std::string> ids;
+  for (const auto& [k, v] : g.at("steps").items())
+    if (v != "START" && v != "END") ids.insert(k);
+  return ids;
+}
+
+std::string session_task(const fs::path& dir) {
+  std::ifstream in(dir / "session.json");
+  return json::parse(in).at("task").get<std::string>();
+}
+
+// Replays dir against a fresh fake server and checks the requests and the stream.
+void replay_against_server(const fs::path& dir, const std::string& task_arg,
+                           const std::set<std::string>& recipe_ids, const std::string& name,
+                           CliRun* run_out = nullptr) {
+  FakeOpenAIServer server;
+  const fs::path out = dir.parent_path() / (name + ".jsonl");
+  const CliRun r = run_cli("replay " + quoted(dir) + task_arg + " --vlm " + server.base_url() +
+                            " --model fake-vlm --timeout 5 --quiet --out " + quoted(out),
+                        name);
+  if (run_out) *run_out = r;
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Summary s = parse_summary(r.out);
+  EXPECT_EQ(s.session_id, "1_7");
+  const auto ds = read_stream(out, recipe_ids);
+  EXPECT_EQ(ds.size(), s.decisions);
+  EXPECT_GT(count_true(ds, "vlm"), 0u);
+  EXPECT_EQ(count_true(ds, "vlm"), s.calls);
+  EXPECT_EQ(s.failed, 0u);
+
+  const auto requests = server.requests();
+  EXPECT_EQ(requests.size(), s.calls);
+  for (const auto& req : requests) {
+    ASSERT_TRUE(req.is_object());
+    EXPECT_EQ(req["model"], "fake-vlm");
+    EXPECT_EQ(req["metadata"]["session_id"], "1_7");
+    const json& e = req["response_format"]["json_schema"]["schema"]["properties"]["step"]["enum"];
+    ASSERT_TRUE(e.is_array());
+    std::set<std::string> got;
+    for (const auto& id : e) got.insert(id.get<std::string>());
+    EXPECT_EQ(got.size(), e.size()) << "duplicate ids in the enum";
+    EXPECT_EQ(got, recipe_ids);
+  }
+  // The server's answers (the enum's first step) are taken up: the stream reaches that step.
+  ASSERT_FALSE(requests.empty());
+  const std::string answered = FakeOpenAIServer::default_answer(requests.front())["step"];
+  EXPECT_TRUE(std::any_of(ds.begin(), ds.end(), [&](const json& d) { return d["step"] == answered; }))
+      << answered;
+}
+
+TEST(ReplayCli, CaptainCookRecordingWithHttpModel) {
+  const fs::path dir = captaincook_session("default");
+  ASSERT_TRUE(fs::exists(dir / "session.json"));
+  const std::string recipe = session_task(dir);
+  EXPECT_EQ(recipe, "microwaveeggsandwich");
+  // Default guideline: the guideline.json the converter wrote into the session.
+  replay_against_server(dir, "", graph_step_ids(recipe), "cc-default");
+}
+
+TEST(ReplayCli, TaskFolderPicksTheRecipeGuideline) {
+  const fs::path dir = captaincook_session("library");
+  ASSERT_TRUE(fs::exists(dir / "session.json"));
+  const std::string recipe = session_task(dir);
+  const std::string library = " --task " + quoted(kCaptainCook / "task_graphs");
+  CliRun r;
+  replay_against_server(dir, library, graph_step_ids(recipe), "cc-library", &r);
+  EXPECT_NE(r.err.find("guideline '" + recipe + "' chosen"), std::string::npos) << r.err;
+}
+
+TEST(ReplayCli, TaskFolderPicksByTheSpokenRequest) {
+  // The same recording with a task name that says nothing; the spoken request
+  // ("I'm going to make Microwave Egg Sandwich") has to pick the recipe among 24.
+  const fs::path src = captaincook_session("vague-source");
+  ASSERT_TRUE(fs::exists(src / "session.json"));
+  const fs::path dir = tmp_dir("cc-1_7-vague") / "session";
+  fs::create_directories(dir);
+  for (const char* f : {"imu.csv", "hand_motion.csv"}) fs::copy_file(src / f, dir / f);
+  json meta = json::parse(slurp(src / "session.json"));
+  const std::string recipe = meta.at("task");
+  ASSERT_NE(meta.value("instruction", "").find("Microwave Egg Sandwich"), std::string::npos);
+  meta["task"] = "lunch";
+  std::ofstream(dir / "session.json") << meta.dump();
+
+  CliRun r;
+  replay_against_server(dir, " --task " + quoted(kCaptainCook / "task_graphs"),
+                        graph_step_ids(recipe), "cc-vague", &r);
+  EXPECT_NE(r.err.find("guideline '" + recipe + "' chosen"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace p2a

@@ -24,40 +24,18 @@
 #include "pro2assist/engine.hpp"
 #include "pro2assist/reasoner.hpp"
 #include "pro2assist/sim.hpp"
+#include "synthetic.hpp"
 
 namespace {
 
 using namespace p2a;
 
-// Blocks of five steps: an entry step, a two-step branch and a one-step branch after it
-// that run in parallel, and a step that joins them; each block follows the one before.
-// Durations of tens of seconds, as in kitchen tasks; every seventh step has no range.
+// The shared block-structured guideline (synthetic.hpp) with durations of tens of seconds,
+// as in kitchen tasks.
 Guideline branching_guideline(int n_steps) {
-  static constexpr DurationRange kRanges_s[] = {{20, 60}, {30, 90}, {15, 45}, {40, 120}};
-  Guideline g;
-  g.id = "bench_" + std::to_string(n_steps);
-  g.title = "Synthetic procedure of " + std::to_string(n_steps) + " steps";
-  for (int i = 0; i < n_steps; ++i) {
-    Step s;
-    s.id = "step_" + std::to_string(i);
-    s.text = "Do part " + std::to_string(i) + " of the procedure";
-    if (i % 2 == 0) s.details = "Keep the tools for part " + std::to_string(i) + " at hand";
-    if (i % 7 != 6) s.duration_s = kRanges_s[i % 4];
-    s.critical = i % 9 == 4;
-    const int block = i / 5, pos = i % 5, base = block * 5;
-    auto id = [](int k) { return "step_" + std::to_string(k); };
-    switch (pos) {
-      case 0: if (block > 0) s.requires_ = {id(base - 1)}; break;
-      case 1: s.requires_ = {id(base)}; break;
-      case 2: s.requires_ = {id(base + 1)}; break;
-      case 3: s.requires_ = {id(base)}; break;
-      case 4: s.requires_ = {id(base + 2), id(base + 3)}; break;
-    }
-    g.steps.push_back(std::move(s));
-  }
-  g.source = "bench (in memory)";
-  g.finalize();
-  return g;
+  return bench::synthetic_guideline(n_steps, {{{20, 60}, {30, 90}, {15, 45}, {40, 120}}},
+                                    "bench_" + std::to_string(n_steps),
+                                    "Synthetic procedure of " + std::to_string(n_steps) + " steps");
 }
 
 // Keeps every sampled pair the engine hands to a reasoner, and decides nothing.

@@ -17,6 +17,7 @@
 
 #include "pro2assist/engine.hpp"
 #include "pro2assist/sim.hpp"
+#include "support/base64.hpp"
 #include "support/fake_openai_server.hpp"
 
 namespace p2a {
@@ -66,33 +67,6 @@ std::string fixed3(double t_s) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.3f", t_s);
   return buf;
-}
-
-// Independent of the encoder under test: a straightforward RFC 4648 decoder.
-std::string base64_decode(const std::string& in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const int v = value(c);
-    if (v < 0) ADD_FAILURE() << "not a base64 character: " << c;
-    buffer = buffer << 6 | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>(buffer >> bits & 0xFF);
-    }
-  }
-  return out;
 }
 
 std::string user_text(const json& request) {

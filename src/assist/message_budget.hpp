@@ -1,13 +1,11 @@
 // The interruption budget: never the same message twice, a cap per minute, and no
-// interruption during fast hand motion unless the step is critical.
+// interruption during fast hand motion unless the message is urgent (a mistake, a critical
+// step).
 #pragma once
 
 #include <deque>
 #include <set>
 #include <string>
-#include <tuple>
-
-#include "pro2assist/types.hpp"
 
 namespace p2a {
 
@@ -19,27 +17,26 @@ struct BudgetOptions {
 class MessageBudget {
  public:
   explicit MessageBudget(BudgetOptions opt = {}) : opt_(opt) {}
-  bool already_said(Kind k, const StepId& step, const StepId& about) const {
-    return said_.count({static_cast<int>(k), step, about}) > 0;
-  }
-  // Whether a message may go out now; `urgent` (mistakes, critical steps) passes the motion
-  // and rate gates but never the repetition one.
-  bool allows(double t_s, Kind k, const StepId& step, const StepId& about, double hand_flow_px,
-              bool urgent) {
-    if (already_said(k, step, about)) return false;
+  // A message is the text the user sees: the same text is never shown twice, whatever step
+  // the tracker was on when it was planned.
+  bool already_said(const std::string& text) const { return said_.count(text) > 0; }
+  // Whether a message may go out now; `urgent` passes the motion and rate gates but never the
+  // repetition one.
+  bool allows(double t_s, const std::string& text, double hand_flow_px, bool urgent) {
+    if (already_said(text)) return false;
     while (!recent_.empty() && recent_.front() <= t_s - 60.0) recent_.pop_front();
     if (urgent) return true;
     if (hand_flow_px > opt_.fast_motion_px) return false;
     return static_cast<int>(recent_.size()) < opt_.max_per_minute;
   }
-  void record(double t_s, Kind k, const StepId& step, const StepId& about) {
-    said_.insert({static_cast<int>(k), step, about});
+  void record(double t_s, const std::string& text) {
+    said_.insert(text);
     recent_.push_back(t_s);
   }
 
  private:
   BudgetOptions opt_;
-  std::set<std::tuple<int, StepId, StepId>> said_;
+  std::set<std::string> said_;
   std::deque<double> recent_;
 };
 

@@ -22,9 +22,6 @@ ProgressFilter::ProgressFilter(const Guideline& g, std::vector<DurationModel> du
   for (int i = 0; i < n_; ++i)
     for (std::size_t p : g.prereqs(static_cast<std::size_t>(i)))
       prereq_mask_[static_cast<std::size_t>(i)] |= (std::uint64_t{1} << p);
-  topo_pos_.assign(static_cast<std::size_t>(n_), 0);
-  const auto& topo = g.topo_order();
-  for (std::size_t r = 0; r < topo.size(); ++r) topo_pos_[topo[r]] = static_cast<int>(r);
   beam_.push_back(Hypothesis{});
 }
 
@@ -54,30 +51,13 @@ void ProgressFilter::predict(double t_s, double end_factor, double start_factor)
       end.logw += std::log(hz);
       next.push_back(std::move(stay));
       next.push_back(std::move(end));
-      // The filter may have moved on too early: the previous step can take over again.
-      if (!h.order.empty() && opt_.undo_rate_per_s > 0) {
-        Hypothesis undo = h;
-        undo.cur = h.order.back();
-        undo.order.pop_back();
-        undo.done &= ~(std::uint64_t{1} << undo.cur);
-        undo.enter_s = h.enter_s - 0.5 * durations_[static_cast<std::size_t>(undo.cur)].median_s();
-        undo.logw += std::log(std::min(0.5, opt_.undo_rate_per_s * dt));
-        next.push_back(std::move(undo));
-      }
       continue;
     }
     // Between steps: the next one begins at the pause's rate; which one follows the graph,
     // with skipped or reordered prerequisites at a cost.
-    // Among the steps that may come next, the guideline's own order is the likelier one.
-    int first_pos = n_;
-    for (int i = 0; i < n_; ++i)
-      if (!((h.done >> i) & 1U) && allowed(h.done, i))
-        first_pos = std::min(first_pos, topo_pos_[static_cast<std::size_t>(i)]);
     auto weight_of = [&](int i) {
-      if ((h.done >> i) & 1U) return i == h.cur ? 0.0 : opt_.revisit_weight;
-      if (!allowed(h.done, i)) return opt_.skip_weight;
-      return std::exp(-opt_.order_preference *
-                      (topo_pos_[static_cast<std::size_t>(i)] - first_pos));
+      if ((h.done >> i) & 1U) return 0.0;
+      return allowed(h.done, i) ? 1.0 : opt_.skip_weight;
     };
     double z = 0;
     bool any_new = false;
@@ -100,11 +80,6 @@ void ProgressFilter::predict(double t_s, double end_factor, double start_factor)
       const double w = weight_of(i);
       if (w <= 0) continue;
       Hypothesis s = h;
-      if ((h.done >> i) & 1U) {  // a revisit: it is no longer done
-        s.done &= ~(std::uint64_t{1} << i);
-        s.order.erase(std::remove(s.order.begin(), s.order.end(), static_cast<std::int8_t>(i)),
-                      s.order.end());
-      }
       s.cur = i;
       s.idle = false;
       s.enter_s = t_s - 0.5 * dt;

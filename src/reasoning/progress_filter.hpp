@@ -25,9 +25,6 @@ struct ProgressOptions {
   double answer_any = 0.3;         //                      anything
   double hazard_cap = 0.9;
   double gap_mean_s = 6.0;         // mean pause between two steps
-  double order_preference = 0.0;   // per place a candidate lies after the first in guideline order
-  double revisit_weight = 0.0;    // starting a step already done (a repeat, or a correction)
-  double undo_rate_per_s = 0.0;   // "the previous step was not finished after all"
   // status answers: P(model says "transition") between steps and during a step
   double transition_when_idle = 0.55;
   double transition_when_active = 0.15;
@@ -76,7 +73,6 @@ class ProgressFilter {
   std::vector<DurationModel> durations_;
   ProgressOptions opt_;
   std::vector<std::uint64_t> prereq_mask_;
-  std::vector<int> topo_pos_;      // position of each step in the guideline's order
   std::vector<Hypothesis> beam_;
   double now_s_ = 0;
   int n_ = 0;

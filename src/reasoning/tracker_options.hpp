@@ -31,15 +31,23 @@ struct TrackerOptions {
   double switch_margin = 0.15;
   // status
   double status_memory_s = 10.0;
-  double idle_confidence = 0.5;
+  double idle_confidence = 0.4;
   double finish_confidence = 0.5;
   double atf_answer_lr = 8.0;        // an "about to finish" answer for the current step
   double transition_answer_lr = 2.0;
   double working_answer_lr = 0.4;    // "just start" / "in progress"
 
   // messages
-  double instruct_confidence = 0.5;
-  double mistake_done_max = 0.3;
+  double instruct_confidence = 0.85;
+  double instruct_slack_s = 2.0;     // an instruction may go out this long after the start window
+  double mistake_confidence = 0.7;   // the out-of-order step must be this likely ...
+  double mistake_within_s = 5.0;     // ... within this long of the tracker naming it
+  double mistake_done_max = 0.6;     // ... and the skipped one this unlikely to be done unseen
+  double finish_answer_confidence = 0.3;  // an "about to finish" answer announces the next step past this
+  int finish_messages = 2;           // "next" messages per step at most ...
+  double finish_repeat_after_w = 2.0;  // ... a repeat only this many status windows after
+  double preannounce_sure_idle = 0.5;  // P(between steps) to announce the only possible next step
+  double preannounce_idle = 0.3;     // P(between steps) needed to announce the step the model sees coming
   double hesitation_quantile = 0.99;
   double hesitation_quiet_s = 8.0;
   double message_ttl_s = 8.0;

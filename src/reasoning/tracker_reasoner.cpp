@@ -25,6 +25,7 @@ struct PendingMessage {
   StepId step, about;
   std::string text;
   bool urgent = false;
+  int needs_reported = -1;  // valid only while the tracker reports this step
 };
 
 class TrackerReasoner final : public Reasoner {
@@ -37,12 +38,13 @@ class TrackerReasoner final : public Reasoner {
     if (!filter_) init(g);
     const double t = p.t_s;
     observe_motion(p);
+    model_ = ctx.model && ctx.model->available();
 
     filter_->predict(t, end_factor(p), start_factor(p));
     Decision d;
     d.t_s = t;
 
-    triggered_.reset();
+    answer_now_.reset();
     if (should_call(t, ctx)) {
       ModelCall call = ask_model(p, ctx, completed_ids(g), reported_id(g));
       d.vlm = call.called;
@@ -107,7 +109,7 @@ class TrackerReasoner final : public Reasoner {
     for (const Step& s : g.steps) dur.push_back(DurationModel::from_step(s));
     filter_.emplace(g, std::move(dur), opt_.progress);
     instructed_.assign(g.size(), false);
-    next_announced_.assign(g.size(), false);
+    finish_said_s_.assign(g.size(), {});
     hesitated_.assign(g.size(), false);
     mistake_for_.assign(g.size(), false);
   }
@@ -176,9 +178,8 @@ class TrackerReasoner final : public Reasoner {
     filter_->observe(k, a.status, w);
     last_answer_ = k;
     last_answer_s_ = t;
-    last_answer_status_ = a.status;
     if (k == reported_) status_answers_.emplace_back(t, a.status);
-    if (a.trigger) triggered_ = std::make_pair(k, a.status);
+    answer_now_ = std::make_pair(k, a.status);
     while (!status_answers_.empty() && t - status_answers_.front().first > opt_.status_memory_s)
       status_answers_.pop_front();
   }
@@ -201,6 +202,7 @@ class TrackerReasoner final : public Reasoner {
       completed_.push_back(reported_);
     completed_.erase(std::remove(completed_.begin(), completed_.end(), arg), completed_.end());
     reported_ = arg;
+    switched_s_ = t;
     status_answers_.clear();
     // Entry time from the likeliest hypothesis on this step.
     reported_since_s_ = t;
@@ -260,73 +262,127 @@ class TrackerReasoner final : public Reasoner {
     }
   }
 
-  void queue(PendingMessage m) { pending_.push_back(std::move(m)); }
+  // One message of a kind per step: repeated planning while it waits does not pile up copies.
+  void queue(PendingMessage m) {
+    for (auto& q : pending_)
+      if (q.kind == m.kind && q.about == m.about) {
+        q.queued_s = m.queued_s;
+        q.needs_reported = m.needs_reported;
+        return;
+      }
+    pending_.push_back(std::move(m));
+  }
+
+  std::string instruction_text(const Step& s) const {
+    return s.text + (s.details.empty() ? "" : ". " + s.details);
+  }
 
   void plan_messages(const Decision& d, double t, const Guideline& g) {
     if (reported_ < 0) return;
     const auto k = static_cast<std::size_t>(reported_);
     const Step& s = g.at(k);
     const auto m = filter_->current_marginals();
-    // The model asks for help now on the step we believe in: that is the moment to speak.
-    const bool model_asks = triggered_ && triggered_->first == reported_;
-    const bool model_starts = model_asks && (triggered_->second == Status::JustStart ||
-                                             triggered_->second == Status::InProgress);
-    const bool model_ends = model_asks && (triggered_->second == Status::AboutToFinish ||
-                                           triggered_->second == Status::Transition);
-    if (!instructed_[k] && (m[k] >= opt_.instruct_confidence || model_starts)) {
-      instructed_[k] = true;
-      queue({1, t, Kind::Instruction, s.id, s.id,
-             s.text + (s.details.empty() ? "" : ". " + s.details), s.critical});
-      // A step begun while a prerequisite is not done: skipped, or about to be done late.
-      if (!mistake_for_[k]) {
-        const Hypothesis& b = filter_->best();
-        if (b.cur == reported_) {
-          for (int p : filter_->missing_prereqs(b, reported_)) {
-            if (filter_->done_probability(p) > opt_.mistake_done_max) continue;
-            const Step& ps = g.at(static_cast<std::size_t>(p));
-            mistake_for_[k] = true;
-            queue({3, t, Kind::Mistake, s.id, ps.id,
-                   "Check the order: \"" + ps.text + "\" should come before \"" + s.text + "\".",
-                   true});
-            break;
-          }
+    const double e = t - reported_since_s_;
+    const double w = status_window(filter_->duration(reported_).median_s());
+    // What the model said at this moment, if it spoke of the step we believe in.
+    const bool says_k = answer_now_ && answer_now_->first == reported_;
+    const Status said = answer_now_ ? answer_now_->second : Status::InProgress;
+
+    // 1. How to do the step, while it is just starting: later it is no longer proactive.
+    if (!instructed_[k] && e <= w + opt_.instruct_slack_s &&
+        m[k] >= opt_.instruct_confidence) {
+      queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s), s.critical, reported_});
+    }
+
+    // 2. A step begun while a prerequisite is not done: skipped, or about to be done late.
+    if (!mistake_for_[k] && t - switched_s_ <= opt_.mistake_within_s &&
+        m[k] >= opt_.mistake_confidence) {
+      const Hypothesis& b = filter_->best();
+      if (b.cur == reported_) {
+        for (std::size_t pi : g.prereqs(k)) {
+          const int p = static_cast<int>(pi);
+          // Never seen under way, and the tracker doubts it happened unseen.
+          if (std::find(completed_.begin(), completed_.end(), p) != completed_.end()) continue;
+          if (filter_->done_probability(p) > opt_.mistake_done_max) continue;
+          const Step& ps = g.at(static_cast<std::size_t>(p));
+          mistake_for_[k] = true;
+          queue({3, t, Kind::Mistake, s.id, ps.id,
+                 "Check the order: \"" + ps.text + "\" should come before \"" + s.text + "\".",
+                 true, reported_});
+          break;
         }
       }
     }
-    if ((d.status == Status::AboutToFinish || d.status == Status::Transition || model_ends) &&
-        !next_announced_[k]) {
-      next_announced_[k] = true;
+
+    // 3. What comes next, as the current step is about to finish.
+    const bool ending =
+        // Without a model, the tracker's own estimate is all there is; with one, its answer
+        // decides (durations alone announce too early or too late far too often).
+        (!model_ && d.status == Status::AboutToFinish) ||
+        (says_k && said == Status::AboutToFinish && e > w &&
+         finish_probability(t) >= opt_.finish_answer_confidence);
+    // Said too early (the step went on well past it), it may be said once more, in other words.
+    const auto& said_at = finish_said_s_[k];
+    const bool may_finish =
+        said_at.empty() || (static_cast<int>(said_at.size()) < opt_.finish_messages &&
+                            t - said_at.back() > opt_.finish_repeat_after_w * w);
+    if (may_finish && ending) {
       auto nxt = filter_->likely_next(filter_->best());
       if (!nxt.empty()) {
         const Step& ns = g.at(static_cast<std::size_t>(nxt.front()));
-        queue({2, t, Kind::NextStep, s.id, ns.id, "Next: " + ns.text, s.critical});
+        // The same next step may follow several parallel ones: a reminder, not a repeat.
+        std::string text = "Next: " + ns.text;
+        if (!said_at.empty() || budget_.already_said(text))
+          text = "When \"" + s.text + "\" is done: " + ns.text;
+        queue({2, t, Kind::NextStep, s.id, ns.id, text, s.critical, reported_});
       }
     }
-    const double e = t - reported_since_s_;
+
+    // 4. Between steps: the model already sees the next one coming, or the tracker is sure the
+    // current one is over; the next step's instruction goes out before it begins.
+    {
+      const double idle = filter_->idle_probability();
+      const auto cand = filter_->likely_next(filter_->best());
+      int x = -1;
+      if (answer_now_ && answer_now_->first != reported_ &&
+          (said == Status::Transition || said == Status::JustStart) &&
+          idle >= opt_.preannounce_idle &&
+          std::find(cand.begin(), cand.end(), answer_now_->first) != cand.end())
+        x = answer_now_->first;
+      else if (cand.size() == 1 && idle >= opt_.preannounce_sure_idle)
+        x = cand.front();  // only one step can come next
+      if (x >= 0 && !instructed_[static_cast<std::size_t>(x)]) {
+        const Step& xs = g.at(static_cast<std::size_t>(x));
+        queue({1, t, Kind::Instruction, s.id, xs.id, instruction_text(xs), xs.critical, reported_});
+      }
+    }
+
+    // 5. Nothing has moved for much longer than this step usually takes.
     if (!hesitated_[k] && e > filter_->duration(reported_).quantile(opt_.hesitation_quantile) &&
         quiet_for(t) >= opt_.hesitation_quiet_s) {
       hesitated_[k] = true;
-      queue({0, t, Kind::Hesitation, s.id, s.id, "Still on this step? " + s.text, false});
+      queue({0, t, Kind::Hesitation, s.id, s.id, "Still on this step? " + s.text, false, reported_});
     }
   }
 
   void deliver_one(Decision& d, double t, const SampledPair& p, const Guideline& g) {
-    // Stale or superseded messages go; the highest priority one that the budget allows goes out.
+    // A message planned for a belief that has since changed, or waiting too long, goes.
     pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
                                   [&](const PendingMessage& m) {
                                     if (t - m.queued_s > opt_.message_ttl_s) return true;
-                                    return m.kind != Kind::Mistake &&
-                                           (reported_ < 0 ||
-                                            m.step != g.at(static_cast<std::size_t>(reported_)).id);
+                                    return m.kind != Kind::Mistake && m.needs_reported != reported_;
                                   }),
                    pending_.end());
     std::stable_sort(pending_.begin(), pending_.end(),
                      [](const auto& a, const auto& b) { return a.priority > b.priority; });
     const double flow = p.has_flow ? p.flow.magnitude() : 0.0;
     for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (budget_.already_said(it->kind, it->step, it->about)) continue;
-      if (!budget_.allows(t, it->kind, it->step, it->about, flow, it->urgent)) continue;
-      budget_.record(t, it->kind, it->step, it->about);
+      if (!budget_.allows(t, it->text, flow, it->urgent)) continue;
+      budget_.record(t, it->text);
+      const auto about = g.index_of(it->about);
+      const auto step = g.index_of(it->step);
+      if (it->kind == Kind::Instruction && about) instructed_[*about] = true;
+      if (it->kind == Kind::NextStep && step) finish_said_s_[*step].push_back(t);
       d.deliver = true;
       d.trigger = true;
       d.kind = it->kind;
@@ -335,6 +391,8 @@ class TrackerReasoner final : public Reasoner {
       pending_.erase(it);
       return;
     }
+    // What the budget turned away for good (said before) will never go out.
+    std::erase_if(pending_, [&](const PendingMessage& m) { return budget_.already_said(m.text); });
   }
 
   TrackerOptions opt_;
@@ -342,21 +400,23 @@ class TrackerReasoner final : public Reasoner {
   std::optional<ProgressFilter> filter_;
   int reported_ = -1;
   double reported_since_s_ = 0;
+  double switched_s_ = 0;
+  bool model_ = false;      // a model is there to ask   // when the tracker began to report reported_
   std::vector<int> completed_;
   double last_call_s_ = -1e9;
   int last_answer_ = -1;
   double last_answer_s_ = -1;
-  Status last_answer_status_ = Status::InProgress;
   double last_burst_s_ = -1e9;
   double quiet_since_s_ = -1;
   double resumed_s_ = -1e9;   // hands back at work after a rest
   double tokens_ = 3.0;       // model-call token bucket
   double token_s_ = 0;
   double flow_px_ = -1;
-  std::vector<bool> instructed_, next_announced_, hesitated_, mistake_for_;
+  std::vector<bool> instructed_, hesitated_, mistake_for_;
+  std::vector<std::vector<double>> finish_said_s_;  // when "next" went out for each step
   std::vector<PendingMessage> pending_;
   std::deque<std::pair<double, Status>> status_answers_;  // recent answers about reported_
-  std::optional<std::pair<int, Status>> triggered_;       // this moment's triggered answer
+  std::optional<std::pair<int, Status>> answer_now_;      // this moment's answer
 };
 
 }  // namespace

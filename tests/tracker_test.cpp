@@ -8,6 +8,11 @@
 #include "pro2assist/reasoner.hpp"
 #include "reasoning/duration_model.hpp"
 #include "reasoning/progress_filter.hpp"
+#include "assist/message_budget.hpp"
+
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 using namespace p2a;
 
@@ -183,4 +188,139 @@ TEST(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
   EXPECT_GT(tr.mistake_recall, seed.mistake_recall);
   EXPECT_GT(tr.mistake_precision, seed.mistake_precision);
   EXPECT_LT(tr.fd, seed.fd);
+}
+
+namespace {
+
+// A chain a -> b -> c of 40-second steps, and a model that always names the true step with
+// the SPEC §5 status of that moment, except where the test says otherwise.
+Guideline chain() {
+  Guideline g;
+  g.id = "chain";
+  g.title = "Chain";
+  std::vector<StepId> req;
+  for (const char* id : {"a", "b", "c"}) {
+    Step s;
+    s.id = id;
+    s.text = std::string("Do ") + id;
+    s.requires_ = req;
+    s.duration_s = DurationRange{30, 55};
+    g.steps.push_back(s);
+    req = {id};
+  }
+  g.finalize();
+  return g;
+}
+
+constexpr double kStepS = 40.0;
+constexpr double kWindowS = 8.0;  // SPEC §5 status window of a 40-second step
+
+class TruthfulModel : public ModelClient {
+ public:
+  std::optional<std::pair<double, Status>> override_at;  // (time, status) of one odd answer
+  ModelResult ask(const ModelQuery& q) override {
+    const int i = std::min(2, static_cast<int>(q.t_s / kStepS));
+    const double e = q.t_s - i * kStepS;
+    ModelAnswer a;
+    a.step = std::string(1, static_cast<char>('a' + i));
+    a.status = e < kWindowS ? Status::JustStart
+               : e >= kStepS - kWindowS ? Status::AboutToFinish
+                                        : Status::InProgress;
+    if (override_at && std::abs(q.t_s - override_at->first) < 2.0) a.status = override_at->second;
+    a.trigger = a.status != Status::InProgress;
+    ModelResult r;
+    r.answer = a;
+    return r;
+  }
+  std::string name() const override { return "truthful"; }
+};
+
+std::vector<Decision> run_chain(TruthfulModel& model) {
+  Guideline g = chain();
+  static Guideline keep;  // the reasoner keeps a pointer for the run
+  keep = g;
+  auto r = make_reasoner("tracker", {});
+  ReasonerContext ctx{&keep, "s", &model};
+  if (std::getenv("TRACE")) spdlog::set_level(spdlog::level::trace);
+  std::vector<Decision> out;
+  for (double t = 0; t < 3 * kStepS; t += 0.5) {
+    SampledPair p;
+    p.t_s = t;
+    p.key = true;
+    if (auto d = r->on_pair(p, ctx)) out.push_back(*d);
+  }
+  if (std::getenv("DUMP"))
+    for (const auto& d : out)
+      std::printf("%5.1f %s %s vlm %d %s %s\n", d.t_s, d.step ? d.step->c_str() : "-",
+                  d.status ? std::string(to_string(*d.status)).c_str() : "-", d.vlm,
+                  d.deliver ? std::string(to_string(*d.kind)).c_str() : "", d.message.c_str());
+  return out;
+}
+
+const Decision* first_message(const std::vector<Decision>& ds, Kind kind, const StepId& step) {
+  for (const auto& d : ds)
+    if (d.deliver && d.kind == kind && d.step == step) return &d;
+  return nullptr;
+}
+
+}  // namespace
+
+// With a model that is always right, the next step is announced while each step is about to
+// finish, every instruction lands in its step's start (or the pause before it), and nothing is
+// said twice.
+TEST(TrackerPolicy, NextStepBeforeTheEndInstructionsNeverLate) {
+  TruthfulModel model;
+  const auto ds = run_chain(model);
+  std::set<std::string> texts;
+  int instructions = 0;
+  for (const auto& d : ds) {
+    if (!d.deliver) continue;
+    EXPECT_TRUE(texts.insert(d.message).second) << "said twice: " << d.message;
+    if (d.kind != Kind::Instruction) continue;
+    ++instructions;
+    ASSERT_TRUE(d.about.has_value());
+    const double start = (d.about->front() - 'a') * kStepS;
+    EXPECT_GE(d.t_s, start - kWindowS) << *d.about;
+    EXPECT_LE(d.t_s, start + kWindowS) << *d.about;
+  }
+  EXPECT_GE(instructions, 1);
+  for (int i = 0; i < 2; ++i) {
+    const StepId k(1, static_cast<char>('a' + i));
+    const double end = (i + 1) * kStepS;
+    const Decision* next = first_message(ds, Kind::NextStep, k);
+    ASSERT_NE(next, nullptr) << k;
+    EXPECT_GE(next->t_s, end - kWindowS) << k;
+    EXPECT_LE(next->t_s, end) << k;
+    EXPECT_EQ(next->about, StepId(1, static_cast<char>('a' + i + 1)));
+  }
+}
+
+// One odd "about to finish" answer early in a step is weighed against the time spent: it does
+// not announce the next step, which still comes while the step is really about to finish.
+TEST(TrackerPolicy, AnEarlyFinishAnswerAloneDoesNotAnnounceTheNextStep) {
+  TruthfulModel model;
+  model.override_at = {{17.0, Status::AboutToFinish}};
+  const auto ds = run_chain(model);
+  std::vector<const Decision*> next_a;
+  for (const auto& d : ds)
+    if (d.deliver && d.kind == Kind::NextStep && d.step == StepId("a")) next_a.push_back(&d);
+  ASSERT_EQ(next_a.size(), 1u);
+  EXPECT_GE(next_a[0]->t_s, kStepS - kWindowS);
+  EXPECT_LE(next_a[0]->t_s, kStepS);
+  EXPECT_EQ(next_a[0]->about, StepId("b"));
+}
+
+TEST(MessageBudget, NeverTheSameTextTwiceACapPerMinuteAndQuietHands) {
+  BudgetOptions o;
+  o.max_per_minute = 2;
+  o.fast_motion_px = 30;
+  MessageBudget b(o);
+  EXPECT_TRUE(b.allows(0, "one", 5, false));
+  b.record(0, "one");
+  EXPECT_FALSE(b.allows(100, "one", 5, true));   // said before: not even when urgent
+  EXPECT_FALSE(b.allows(1, "two", 40, false));   // hands busy
+  EXPECT_TRUE(b.allows(1, "two", 40, true));     // ... unless urgent
+  b.record(1, "two");
+  EXPECT_FALSE(b.allows(2, "three", 5, false));  // two in the last minute
+  EXPECT_TRUE(b.allows(61, "three", 5, false));  // the first has aged out
 }

@@ -24,8 +24,8 @@ struct TrackerOptions {
   double call_bucket = 4.0;           // ... and depth
   double call_uncertain = 0.75;   // call when the top step marginal is below this
   double call_near_end = 0.7;     // ... or time in step passes this share of the median
-  double answer_corr_s = 6.0;        // the same answer within this adds little
-  double repeat_answer_weight = 0.2;
+  double answer_corr_s = 6.0;        // the same answer again soon adds little: its weight is
+  double repeat_answer_weight = 0.2;  // 1 - (1 - this) * exp(-gap / answer_corr_s)
   // reporting
   double switch_confidence = 0.5;
   double switch_margin = 0.15;
@@ -39,7 +39,8 @@ struct TrackerOptions {
 
   // messages
   double instruct_confidence = 0.85;
-  double instruct_slack_s = 2.0;     // an instruction may go out this long after the start window
+  double instruct_answer_confidence = 0.7;  // ... or this, when the model names it right now
+  double instruct_slack_s = 0.0;     // an instruction may go out this long after the start window
   double mistake_confidence = 0.7;   // the out-of-order step must be this likely ...
   double mistake_within_s = 5.0;     // ... within this long of the tracker naming it
   double mistake_done_max = 0.6;     // ... and the skipped one this unlikely to be done unseen

@@ -173,8 +173,10 @@ class TrackerReasoner final : public Reasoner {
     const int k = static_cast<int>(*idx);
     // Answers close in time repeat the same mistake: the same answer soon after adds little.
     double w = 1.0;
-    if (k == last_answer_ && last_answer_s_ >= 0 && t - last_answer_s_ < opt_.answer_corr_s)
-      w = opt_.repeat_answer_weight;
+    // The correlation fades with the time between the two answers.
+    if (k == last_answer_ && last_answer_s_ >= 0)
+      w = 1.0 - (1.0 - opt_.repeat_answer_weight) *
+                    std::exp(-(t - last_answer_s_) / opt_.answer_corr_s);
     filter_->observe(k, a.status, w);
     last_answer_ = k;
     last_answer_s_ = t;
@@ -290,7 +292,8 @@ class TrackerReasoner final : public Reasoner {
 
     // 1. How to do the step, while it is just starting: later it is no longer proactive.
     if (!instructed_[k] && e <= w + opt_.instruct_slack_s &&
-        m[k] >= opt_.instruct_confidence) {
+        (m[k] >= opt_.instruct_confidence ||
+         (says_k && said != Status::AboutToFinish && m[k] >= opt_.instruct_answer_confidence))) {
       queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s), s.critical, reported_});
     }
 

@@ -12,8 +12,6 @@
 
 #include <set>
 
-#include <spdlog/spdlog.h>
-
 using namespace p2a;
 
 namespace {
@@ -43,6 +41,14 @@ std::vector<DurationModel> durations(const Guideline& g) {
   std::vector<DurationModel> d;
   for (const auto& s : g.steps) d.push_back(DurationModel::from_step(s));
   return d;
+}
+
+// `seconds` one-second steps of the filter, each with an answer naming step k.
+void feed(ProgressFilter& f, double& t, int k, int seconds) {
+  for (int i = 0; i < seconds; ++i) {
+    f.predict(t += 1.0, 1.0, 1.0);
+    f.observe(k, Status::InProgress, 1.0);
+  }
 }
 
 int argmax(const std::vector<double>& m) {
@@ -92,12 +98,8 @@ TEST(ProgressFilter, ASingleStrayAnswerDoesNotMoveIt) {
   Guideline g = diamond();
   ProgressFilter f(g, durations(g), {});
   double t = 0;
-  for (int i = 0; i < 8; ++i) {
-    f.predict(t += 1.0, 1.0, 1.0);
-    f.observe(0, Status::InProgress, 1.0);
-  }
-  f.predict(t += 1.0, 1.0, 1.0);
-  f.observe(3, Status::InProgress, 1.0);  // "d", far ahead in the graph
+  feed(f, t, 0, 8);
+  feed(f, t, 3, 1);  // "d", far ahead in the graph
   EXPECT_EQ(argmax(f.current_marginals()), 0);
 }
 
@@ -105,15 +107,9 @@ TEST(ProgressFilter, ASkippedPrerequisiteIsReportedNotForced) {
   Guideline g = diamond();
   ProgressFilter f(g, durations(g), {});
   double t = 0;
-  auto run = [&](int k, int seconds) {
-    for (int i = 0; i < seconds; ++i) {
-      f.predict(t += 1.0, 1.0, 1.0);
-      f.observe(k, Status::InProgress, 1.0);
-    }
-  };
-  run(0, 20);  // a
-  run(1, 20);  // b
-  run(3, 20);  // d, although c was never done
+  feed(f, t, 0, 20);  // a
+  feed(f, t, 1, 20);  // b
+  feed(f, t, 3, 20);  // d, although c was never done
   EXPECT_EQ(argmax(f.current_marginals()), 3);
   EXPECT_EQ(f.missing_prereqs(f.best(), 3), std::vector<int>{2});
   EXPECT_LT(f.done_probability(2), 0.1);
@@ -123,10 +119,7 @@ TEST(ProgressFilter, PausesBetweenStepsAreTransitions) {
   Guideline g = diamond();
   ProgressFilter f(g, durations(g), {});
   double t = 0;
-  for (int i = 0; i < 20; ++i) {
-    f.predict(t += 1.0, 1.0, 1.0);
-    f.observe(0, Status::InProgress, 1.0);
-  }
+  feed(f, t, 0, 20);
   for (int i = 0; i < 6; ++i) {
     f.predict(t += 1.0, 4.0, 0.1);  // hands at rest
     f.observe(1, Status::Transition, 1.0);
@@ -236,12 +229,9 @@ class TruthfulModel : public ModelClient {
 };
 
 std::vector<Decision> run_chain(TruthfulModel& model) {
-  Guideline g = chain();
-  static Guideline keep;  // the reasoner keeps a pointer for the run
-  keep = g;
+  const Guideline g = chain();
   auto r = make_reasoner("tracker", {});
-  ReasonerContext ctx{&keep, "s", &model};
-  if (std::getenv("TRACE")) spdlog::set_level(spdlog::level::trace);
+  ReasonerContext ctx{&g, "s", &model};
   std::vector<Decision> out;
   for (double t = 0; t < 3 * kStepS; t += 0.5) {
     SampledPair p;
@@ -249,11 +239,6 @@ std::vector<Decision> run_chain(TruthfulModel& model) {
     p.key = true;
     if (auto d = r->on_pair(p, ctx)) out.push_back(*d);
   }
-  if (std::getenv("DUMP"))
-    for (const auto& d : out)
-      std::printf("%5.1f %s %s vlm %d %s %s\n", d.t_s, d.step ? d.step->c_str() : "-",
-                  d.status ? std::string(to_string(*d.status)).c_str() : "-", d.vlm,
-                  d.deliver ? std::string(to_string(*d.kind)).c_str() : "", d.message.c_str());
   return out;
 }
 

@@ -264,12 +264,11 @@ class TrackerReasoner final : public Reasoner {
     }
   }
 
-  // One message of a kind per step: repeated planning while it waits does not pile up copies.
+  // One message of a kind per step: planning it again while it waits replaces the copy.
   void queue(PendingMessage m) {
     for (auto& q : pending_)
       if (q.kind == m.kind && q.about == m.about) {
-        q.queued_s = m.queued_s;
-        q.needs_reported = m.needs_reported;
+        q = std::move(m);
         return;
       }
     pending_.push_back(std::move(m));

@@ -210,17 +210,23 @@ constexpr double kWindowS = 8.0;  // SPEC §5 status window of a 40-second step
 
 class TruthfulModel : public ModelClient {
  public:
+  std::string done = "abc";  // the steps the person does, kStepS each, in this order
   std::optional<std::pair<double, Status>> override_at;  // (time, status) of one odd answer
+  std::optional<bool> override_help;                     // ... and whether it asks for help
   ModelResult ask(const ModelQuery& q) override {
-    const int i = std::min(2, static_cast<int>(q.t_s / kStepS));
+    const int last = static_cast<int>(done.size()) - 1;
+    const int i = std::min(last, static_cast<int>(q.t_s / kStepS));
     const double e = q.t_s - i * kStepS;
     ModelAnswer a;
-    a.step = std::string(1, static_cast<char>('a' + i));
+    a.step = std::string(1, done[static_cast<std::size_t>(i)]);
     a.status = e < kWindowS ? Status::JustStart
                : e >= kStepS - kWindowS ? Status::AboutToFinish
                                         : Status::InProgress;
-    if (override_at && std::abs(q.t_s - override_at->first) < 2.0) a.status = override_at->second;
     a.trigger = a.status != Status::InProgress;
+    if (override_at && std::abs(q.t_s - override_at->first) < 2.0) {
+      a.status = override_at->second;
+      a.trigger = override_help.value_or(a.status != Status::InProgress);
+    }
     ModelResult r;
     r.answer = a;
     return r;
@@ -233,7 +239,7 @@ std::vector<Decision> run_chain(TruthfulModel& model) {
   auto r = make_reasoner("tracker", {});
   ReasonerContext ctx{&g, "s", &model};
   std::vector<Decision> out;
-  for (double t = 0; t < 3 * kStepS; t += 0.5) {
+  for (double t = 0; t < static_cast<double>(model.done.size()) * kStepS; t += 0.5) {
     SampledPair p;
     p.t_s = t;
     p.key = true;
@@ -293,6 +299,45 @@ TEST(TrackerPolicy, AnEarlyFinishAnswerAloneDoesNotAnnounceTheNextStep) {
   EXPECT_GE(next_a[0]->t_s, kStepS - kWindowS);
   EXPECT_LE(next_a[0]->t_s, kStepS);
   EXPECT_EQ(next_a[0]->about, StepId("b"));
+}
+
+// An "about to finish" reading a little early in a step announces the next step when the
+// model also says the user needs help, and waits for the step's real end when it does not:
+// false "about to finish" readings mostly come without a call for help.
+TEST(TrackerPolicy, AFinishAnswerThatAsksForHelpNeedsLessTime) {
+  auto first_next_a = [](std::optional<bool> help) {
+    TruthfulModel model;
+    model.override_at = {{26.0, Status::AboutToFinish}};
+    model.override_help = help;
+    for (const auto& d : run_chain(model))
+      if (d.deliver && d.kind == Kind::NextStep && d.step == StepId("a")) return d.t_s;
+    return -1.0;
+  };
+  const double with_help = first_next_a(true);
+  const double without = first_next_a(false);
+  EXPECT_GE(with_help, 24.0);
+  EXPECT_LE(with_help, 28.0);
+  EXPECT_GE(without, kStepS - kWindowS);
+  EXPECT_LE(without, kStepS);
+}
+
+// Doing c right after a (b, its prerequisite, never done) raises one mistake alert about b
+// while c is starting; doing them in order raises none.
+TEST(TrackerPolicy, ASkippedPrerequisiteRaisesOneAlertInTime) {
+  auto alerts = [](const std::string& done) {
+    TruthfulModel model;
+    model.done = done;
+    std::vector<Decision> out;
+    for (const auto& d : run_chain(model))
+      if (d.deliver && d.kind == Kind::Mistake) out.push_back(d);
+    return out;
+  };
+  EXPECT_TRUE(alerts("abc").empty());
+  const auto skipped = alerts("ac");
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].about, StepId("b"));
+  EXPECT_GE(skipped[0].t_s, kStepS);
+  EXPECT_LE(skipped[0].t_s, kStepS + 20.0);  // SPEC §5 mistake window
 }
 
 TEST(MessageBudget, NeverTheSameTextTwiceACapPerMinuteAndQuietHands) {

@@ -11,7 +11,7 @@ namespace p2a {
 
 struct BudgetOptions {
   int max_per_minute = 4;
-  double fast_motion_px = 35.0;  // hands moving faster than this are busy
+  double fast_motion_px = 50.0;  // hands moving faster than this are busy
 };
 
 class MessageBudget {

@@ -99,7 +99,7 @@ double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) 
   const double p_status = st == Status::Transition ? p_tr : (1.0 - p_tr) / 3.0;
   double p_step;
   if (h.idle) {
-    // Between steps a right answer names the step about to begin (any that may come next);
+    // Between steps a right answer names the step about to begin (any the graph allows next);
     // a wrong one often names the step just finished.
     int n_next = 0;
     for (int i = 0; i < n_; ++i)
@@ -107,6 +107,9 @@ double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) 
     const bool a_next = !((h.done >> a) & 1U) && allowed(h.done, a);
     p_step = wrong * opt_.answer_any / n_other;
     if (a_next) p_step += r / std::max(1, n_next);
+    // ... or, less likely, one about to be done out of order.
+    else if (a != h.cur && !((h.done >> a) & 1U))
+      p_step += r * opt_.answer_out_of_order / std::max(1, n_next);
     if (a == h.cur) p_step += wrong * (opt_.answer_previous + 0.5 * opt_.answer_neighbour);
     return p_step * p_status;
   }
@@ -161,6 +164,13 @@ double ProgressFilter::idle_probability() const {
   double p = 0;
   for (const auto& h : beam_)
     if (h.idle) p += std::exp(h.logw);
+  return p;
+}
+
+double ProgressFilter::over_probability(int i) const {
+  double p = 0;
+  for (const auto& h : beam_)
+    if (h.idle && h.cur == i) p += std::exp(h.logw);
   return p;
 }
 

@@ -17,14 +17,17 @@ namespace p2a {
 
 struct ProgressOptions {
   std::size_t beam = 48;
-  double skip_weight = 0.01;       // prior weight of a next step with prerequisites not done
+  double skip_weight = 0.005;      // prior weight of a next step with prerequisites not done
   double start_rate_per_s = 0.10;  // leaving the "not started" state
   double answer_right = 0.7;       // P(the model names the current step)
   double answer_neighbour = 0.4;   // of the wrong answers: a neighbouring step
   double answer_previous = 0.3;    //                      the previous step
   double answer_any = 0.3;         //                      anything
+  // Between steps, a right answer names a step about to begin: one the graph allows, or, this
+  // much less likely each, one whose prerequisites are not done (done out of order).
+  double answer_out_of_order = 0.2;
   double hazard_cap = 0.9;
-  double gap_mean_s = 6.0;         // mean pause between two steps
+  double gap_mean_s = 12.0;        // mean pause between two steps
   // status answers: P(model says "transition") between steps and during a step
   double transition_when_idle = 0.55;
   double transition_when_active = 0.15;
@@ -53,6 +56,7 @@ class ProgressFilter {
   // Posterior share of hypotheses whose current step is i (index -1 -> not started).
   std::vector<double> current_marginals() const;   // size n+1, last entry = not started
   double idle_probability() const;                  // P(between steps)
+  double over_probability(int i) const;             // P(step i just ended, nothing begun since)
   const Hypothesis& best() const { return beam_.front(); }
   double best_share() const;                        // posterior of the best hypothesis
   // P(step i already completed)

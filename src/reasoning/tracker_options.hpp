@@ -31,7 +31,7 @@ struct TrackerOptions {
   double switch_margin = 0.15;
   // status
   double status_memory_s = 10.0;
-  double idle_confidence = 0.4;
+  double idle_confidence = 0.3;    // P(the step is over, the next not begun) to say "transition"
   double finish_confidence = 0.5;
   double atf_answer_lr = 8.0;        // an "about to finish" answer for the current step
   double transition_answer_lr = 2.0;
@@ -40,15 +40,26 @@ struct TrackerOptions {
   // messages
   double instruct_confidence = 0.85;
   double instruct_answer_confidence = 0.7;  // ... or this, when the model names it right now
+  double instruct_help_confidence = 0.5;    // ... or this, when it also says help is needed
+                                            // (then also past the start window, if it says
+                                            // "just start")
   double instruct_slack_s = 0.0;     // an instruction may go out this long after the start window
-  double mistake_confidence = 0.7;   // the out-of-order step must be this likely ...
-  double mistake_within_s = 5.0;     // ... within this long of the tracker naming it
-  double mistake_done_max = 0.6;     // ... and the skipped one this unlikely to be done unseen
-  double finish_answer_confidence = 0.3;  // an "about to finish" answer announces the next step past this
+  // mistake alerts: a step done before one of its prerequisites
+  double mistake_confidence = 0.7;   // the step the tracker moved to, this likely, ...
+  double mistake_within_s = 10.0;    // ... within this long of moving there,
+  double mistake_answer_confidence = 0.3;  // or the step the model sees under way, this likely;
+  int mistake_looks = 2;             // the model saw it under way in this many looks lately,
+  int mistake_seen_looks = 2;        // and never named the prerequisite in this many looks
+  double look_gap_s = 3.0;           // answers this far apart are separate looks
+  // An "about to finish" answer for the current step announces the next one when the finish
+  // belief (durations and recent answers) reaches this; much less is needed when the model
+  // also says help is needed: false "about to finish" readings mostly come without it.
+  double finish_answer_confidence = 0.6;
+  double finish_help_confidence = 0.1;
   int finish_messages = 2;           // "next" messages per step at most ...
   double finish_repeat_after_w = 2.0;  // ... a repeat only this many status windows after
   double preannounce_sure_idle = 0.5;  // P(between steps) to announce the only possible next step
-  double preannounce_idle = 0.3;     // P(between steps) needed to announce the step the model sees coming
+  double preannounce_idle = 0.5;     // P(between steps) needed to announce the step the model sees coming
   double hesitation_quantile = 0.99;
   double hesitation_quiet_s = 8.0;
   double message_ttl_s = 8.0;

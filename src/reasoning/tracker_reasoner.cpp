@@ -112,6 +112,8 @@ class TrackerReasoner final : public Reasoner {
     finish_said_s_.assign(g.size(), {});
     hesitated_.assign(g.size(), false);
     mistake_for_.assign(g.size(), false);
+    named_s_.assign(g.size(), {});
+    working_s_.assign(g.size(), {});
   }
 
   void observe_motion(const SampledPair& p) {
@@ -178,10 +180,16 @@ class TrackerReasoner final : public Reasoner {
       w = 1.0 - (1.0 - opt_.repeat_answer_weight) *
                     std::exp(-(t - last_answer_s_) / opt_.answer_corr_s);
     filter_->observe(k, a.status, w);
+    // Separate looks: answers far enough apart not to share the same misreading.
+    auto look = [&](std::vector<double>& v) {
+      if (v.empty() || t - v.back() >= opt_.look_gap_s) v.push_back(t);
+    };
+    look(named_s_[static_cast<std::size_t>(k)]);
+    if (a.status != Status::Transition) look(working_s_[static_cast<std::size_t>(k)]);
     last_answer_ = k;
     last_answer_s_ = t;
     if (k == reported_) status_answers_.emplace_back(t, a.status);
-    answer_now_ = std::make_pair(k, a.status);
+    answer_now_ = Said{k, a.status, a.trigger};
     while (!status_answers_.empty() && t - status_answers_.front().first > opt_.status_memory_s)
       status_answers_.pop_front();
   }
@@ -210,6 +218,10 @@ class TrackerReasoner final : public Reasoner {
     reported_since_s_ = t;
     const Hypothesis& b = filter_->best();
     if (b.cur == arg && !b.idle) reported_since_s_ = std::min(t, b.enter_s);
+  }
+
+  static int looks_since(const std::vector<double>& v, double since_s) {
+    return static_cast<int>(v.end() - std::lower_bound(v.begin(), v.end(), since_s));
   }
 
   std::vector<StepId> completed_ids(const Guideline& g) const {
@@ -244,9 +256,8 @@ class TrackerReasoner final : public Reasoner {
 
   Status estimate_status(double t) const {
     const DurationModel& dm = filter_->duration(reported_);
-    const Hypothesis& b = filter_->best();
     // The tracker's own belief that the step is over and the next not begun.
-    if (b.cur == reported_ && b.idle && filter_->idle_probability() >= opt_.idle_confidence)
+    if (filter_->over_probability(reported_) >= opt_.idle_confidence)
       return Status::Transition;
     const double e = t - reported_since_s_;
     const double w = status_window(dm.median_s());
@@ -278,6 +289,27 @@ class TrackerReasoner final : public Reasoner {
     return s.text + (s.details.empty() ? "" : ". " + s.details);
   }
 
+  // A mistake alert for step c done out of order: the model must have seen c under way in
+  // more than one look (its errors come in runs), and a prerequisite must never have been
+  // seen: named by the model in fewer looks than a step that was done. This is the model's
+  // evidence, not the filter's belief: durations make the filter explain a step it never saw
+  // as done quickly rather than skipped, which is right for tracking and wrong for alerting.
+  void check_order(int c, double t, const Guideline& g) {
+    const auto ci = static_cast<std::size_t>(c);
+    if (mistake_for_[ci] || looks_since(working_s_[ci], t - opt_.mistake_within_s) < opt_.mistake_looks)
+      return;
+    for (std::size_t pi : g.prereqs(ci)) {
+      if (looks_since(named_s_[pi], -1e18) >= opt_.mistake_seen_looks) continue;
+      const Step& cs = g.at(ci);
+      const Step& ps = g.at(pi);
+      mistake_for_[ci] = true;
+      queue({3, t, Kind::Mistake, cs.id, ps.id,
+             "Check the order: \"" + ps.text + "\" should come before \"" + cs.text + "\".", true,
+             reported_});
+      return;
+    }
+  }
+
   void plan_messages(const Decision& d, double t, const Guideline& g) {
     if (reported_ < 0) return;
     const auto k = static_cast<std::size_t>(reported_);
@@ -286,35 +318,29 @@ class TrackerReasoner final : public Reasoner {
     const double e = t - reported_since_s_;
     const double w = status_window(filter_->duration(reported_).median_s());
     // What the model said at this moment, if it spoke of the step we believe in.
-    const bool says_k = answer_now_ && answer_now_->first == reported_;
-    const Status said = answer_now_ ? answer_now_->second : Status::InProgress;
+    const bool says_k = answer_now_ && answer_now_->step == reported_;
+    const Status said = answer_now_ ? answer_now_->status : Status::InProgress;
+    const bool help = answer_now_ && answer_now_->help;
 
     // 1. How to do the step, while it is just starting: later it is no longer proactive.
-    if (!instructed_[k] && e <= w + opt_.instruct_slack_s &&
+    // The model seeing it just begun, and saying help is needed, outweighs the tracker's own
+    // estimate of when it began.
+    const bool seen_starting =
+        says_k && help && said == Status::JustStart && m[k] >= opt_.instruct_help_confidence;
+    if (!instructed_[k] && (seen_starting || (e <= w + opt_.instruct_slack_s &&
         (m[k] >= opt_.instruct_confidence ||
-         (says_k && said != Status::AboutToFinish && m[k] >= opt_.instruct_answer_confidence))) {
+         (says_k && said != Status::AboutToFinish &&
+          m[k] >= (help ? opt_.instruct_help_confidence : opt_.instruct_answer_confidence)))))) {
       queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s), s.critical, reported_});
     }
 
     // 2. A step begun while a prerequisite is not done: skipped, or about to be done late.
-    if (!mistake_for_[k] && t - switched_s_ <= opt_.mistake_within_s &&
-        m[k] >= opt_.mistake_confidence) {
-      const Hypothesis& b = filter_->best();
-      if (b.cur == reported_) {
-        for (std::size_t pi : g.prereqs(k)) {
-          const int p = static_cast<int>(pi);
-          // Never seen under way, and the tracker doubts it happened unseen.
-          if (std::find(completed_.begin(), completed_.end(), p) != completed_.end()) continue;
-          if (filter_->done_probability(p) > opt_.mistake_done_max) continue;
-          const Step& ps = g.at(static_cast<std::size_t>(p));
-          mistake_for_[k] = true;
-          queue({3, t, Kind::Mistake, s.id, ps.id,
-                 "Check the order: \"" + ps.text + "\" should come before \"" + s.text + "\".",
-                 true, reported_});
-          break;
-        }
-      }
-    }
+    // The tracker has just moved to it, or the model keeps seeing it under way.
+    if (t - switched_s_ <= opt_.mistake_within_s && m[k] >= opt_.mistake_confidence)
+      check_order(reported_, t, g);
+    if (answer_now_ && answer_now_->step != reported_ && answer_now_->status != Status::Transition &&
+        m[static_cast<std::size_t>(answer_now_->step)] >= opt_.mistake_answer_confidence)
+      check_order(answer_now_->step, t, g);
 
     // 3. What comes next, as the current step is about to finish.
     const bool ending =
@@ -322,7 +348,8 @@ class TrackerReasoner final : public Reasoner {
         // decides (durations alone announce too early or too late far too often).
         (!model_ && d.status == Status::AboutToFinish) ||
         (says_k && said == Status::AboutToFinish && e > w &&
-         finish_probability(t) >= opt_.finish_answer_confidence);
+         finish_probability(t) >= (help ? opt_.finish_help_confidence
+                                         : opt_.finish_answer_confidence));
     // Said too early (the step went on well past it), it may be said once more, in other words.
     const auto& said_at = finish_said_s_[k];
     const bool may_finish =
@@ -343,14 +370,14 @@ class TrackerReasoner final : public Reasoner {
     // 4. Between steps: the model already sees the next one coming, or the tracker is sure the
     // current one is over; the next step's instruction goes out before it begins.
     {
-      const double idle = filter_->idle_probability();
+      const double idle = filter_->over_probability(reported_);
       const auto cand = filter_->likely_next(filter_->best());
       int x = -1;
-      if (answer_now_ && answer_now_->first != reported_ &&
+      if (answer_now_ && answer_now_->step != reported_ &&
           (said == Status::Transition || said == Status::JustStart) &&
           idle >= opt_.preannounce_idle &&
-          std::find(cand.begin(), cand.end(), answer_now_->first) != cand.end())
-        x = answer_now_->first;
+          std::find(cand.begin(), cand.end(), answer_now_->step) != cand.end())
+        x = answer_now_->step;
       else if (cand.size() == 1 && idle >= opt_.preannounce_sure_idle)
         x = cand.front();  // only one step can come next
       if (x >= 0 && !instructed_[static_cast<std::size_t>(x)]) {
@@ -415,10 +442,17 @@ class TrackerReasoner final : public Reasoner {
   double token_s_ = 0;
   double flow_px_ = -1;
   std::vector<bool> instructed_, hesitated_, mistake_for_;
+  std::vector<std::vector<double>> named_s_;    // separate looks at which the model named each step
+  std::vector<std::vector<double>> working_s_;  // ... and saw it under way (not between steps)
   std::vector<std::vector<double>> finish_said_s_;  // when "next" went out for each step
   std::vector<PendingMessage> pending_;
   std::deque<std::pair<double, Status>> status_answers_;  // recent answers about reported_
-  std::optional<std::pair<int, Status>> answer_now_;      // this moment's answer
+  struct Said {
+    int step = -1;
+    Status status = Status::InProgress;
+    bool help = false;  // the model says the user needs help now
+  };
+  std::optional<Said> answer_now_;  // this moment's answer
 };
 
 }  // namespace

@@ -33,7 +33,8 @@ struct TrackerOptions {
   double status_memory_s = 10.0;
   double idle_confidence = 0.3;    // P(the step is over, the next not begun) to say "transition"
   double finish_confidence = 0.5;
-  double atf_answer_lr = 8.0;        // an "about to finish" answer for the current step
+  double atf_answer_lr = 2.0;        // an "about to finish" answer for the current step ...
+  double atf_help_lr = 20.0;         // ... and one that says help is needed
   double transition_answer_lr = 2.0;
   double working_answer_lr = 0.4;    // "just start" / "in progress"
 

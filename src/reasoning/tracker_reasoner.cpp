@@ -188,9 +188,9 @@ class TrackerReasoner final : public Reasoner {
     if (a.status != Status::Transition) look(working_s_[static_cast<std::size_t>(k)]);
     last_answer_ = k;
     last_answer_s_ = t;
-    if (k == reported_) status_answers_.emplace_back(t, a.status);
+    if (k == reported_) status_answers_.push_back({t, a.status, a.trigger});
     answer_now_ = Said{k, a.status, a.trigger};
-    while (!status_answers_.empty() && t - status_answers_.front().first > opt_.status_memory_s)
+    while (!status_answers_.empty() && t - status_answers_.front().t_s > opt_.status_memory_s)
       status_answers_.pop_front();
   }
 
@@ -243,10 +243,10 @@ class TrackerReasoner final : public Reasoner {
     const double s0 = std::max(dm.survival(e), 1e-9);
     const double p0 = std::clamp(1.0 - dm.survival(e + w) / s0, 0.01, 0.99);
     double odds = p0 / (1.0 - p0);
-    for (const auto& [t_a, st] : status_answers_) {
-      if (t - t_a > opt_.status_memory_s) continue;
-      switch (st) {
-        case Status::AboutToFinish: odds *= opt_.atf_answer_lr; break;
+    for (const auto& a : status_answers_) {
+      if (t - a.t_s > opt_.status_memory_s) continue;
+      switch (a.status) {
+        case Status::AboutToFinish: odds *= a.help ? opt_.atf_help_lr : opt_.atf_answer_lr; break;
         case Status::Transition: odds *= opt_.transition_answer_lr; break;
         default: odds *= opt_.working_answer_lr; break;
       }
@@ -446,7 +446,12 @@ class TrackerReasoner final : public Reasoner {
   std::vector<std::vector<double>> working_s_;  // ... and saw it under way (not between steps)
   std::vector<std::vector<double>> finish_said_s_;  // when "next" went out for each step
   std::vector<PendingMessage> pending_;
-  std::deque<std::pair<double, Status>> status_answers_;  // recent answers about reported_
+  struct StatusAnswer {
+    double t_s;
+    Status status;
+    bool help;
+  };
+  std::deque<StatusAnswer> status_answers_;  // recent answers about reported_
   struct Said {
     int step = -1;
     Status status = Status::InProgress;

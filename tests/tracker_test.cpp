@@ -286,11 +286,13 @@ TEST(TrackerPolicy, NextStepBeforeTheEndInstructionsNeverLate) {
   }
 }
 
-// One odd "about to finish" answer early in a step is weighed against the time spent: it does
-// not announce the next step, which still comes while the step is really about to finish.
+// One odd "about to finish" reading early in a step (the model does not ask for help with it)
+// is weighed against the time spent: it does not announce the next step, which still comes
+// while the step is really about to finish.
 TEST(TrackerPolicy, AnEarlyFinishAnswerAloneDoesNotAnnounceTheNextStep) {
   TruthfulModel model;
   model.override_at = {{17.0, Status::AboutToFinish}};
+  model.override_help = false;
   const auto ds = run_chain(model);
   std::vector<const Decision*> next_a;
   for (const auto& d : ds)
@@ -303,22 +305,25 @@ TEST(TrackerPolicy, AnEarlyFinishAnswerAloneDoesNotAnnounceTheNextStep) {
 
 // An "about to finish" reading a little early in a step announces the next step when the
 // model also says the user needs help, and waits for the step's real end when it does not:
-// false "about to finish" readings mostly come without a call for help.
+// false "about to finish" readings mostly come without a call for help. Far too early, even a
+// call for help does not outweigh the time spent.
 TEST(TrackerPolicy, AFinishAnswerThatAsksForHelpNeedsLessTime) {
-  auto first_next_a = [](std::optional<bool> help) {
+  auto first_next_a = [](double at, bool help) {
     TruthfulModel model;
-    model.override_at = {{26.0, Status::AboutToFinish}};
+    model.override_at = {{at, Status::AboutToFinish}};
     model.override_help = help;
     for (const auto& d : run_chain(model))
       if (d.deliver && d.kind == Kind::NextStep && d.step == StepId("a")) return d.t_s;
     return -1.0;
   };
-  const double with_help = first_next_a(true);
-  const double without = first_next_a(false);
+  const double with_help = first_next_a(26.0, true);
   EXPECT_GE(with_help, 24.0);
   EXPECT_LE(with_help, 28.0);
-  EXPECT_GE(without, kStepS - kWindowS);
-  EXPECT_LE(without, kStepS);
+  for (const auto& [at, help] : {std::pair{26.0, false}, std::pair{10.0, true}}) {
+    const double t = first_next_a(at, help);
+    EXPECT_GE(t, kStepS - kWindowS) << at << " " << help;
+    EXPECT_LE(t, kStepS) << at << " " << help;
+  }
 }
 
 // Doing c right after a (b, its prerequisite, never done) raises one mistake alert about b

@@ -56,7 +56,7 @@ struct TrackerOptions {
   // belief (durations and recent answers) reaches this; much less is needed when the model
   // also says help is needed: false "about to finish" readings mostly come without it.
   double finish_answer_confidence = 0.6;
-  double finish_help_confidence = 0.1;
+  double finish_help_confidence = 0.3;
   int finish_messages = 2;           // "next" messages per step at most ...
   double finish_repeat_after_w = 2.0;  // ... a repeat only this many status windows after
   double preannounce_sure_idle = 0.5;  // P(between steps) to announce the only possible next step

@@ -371,6 +371,38 @@ TEST(RunEvaluation, BaselinesWithAnAlwaysRightModelScoreWhatTheyAreDefinedToDo) 
   }
 }
 
+// (b2) --vlm none: one pass without any model; the tracker still follows the recordings on
+// durations and motion, where the seed, which only repeats the model, has nothing to say.
+TEST(RunEvaluation, WithoutAModelOnePassNoCallsAndTheTrackerStillFollows) {
+  const auto cases = guideline_cases(kDatasets / "angel_tasks", 1, 3);
+  ASSERT_FALSE(cases.empty());
+  EvalOptions opt;
+  opt.reasoners = {"tracker", "seed"};
+  opt.accuracies = {0.3, 0.5};  // no model: nothing to sweep
+  opt.no_model = true;
+  opt.jobs = 2;
+  const auto r = run_evaluation(cases, opt);
+  ASSERT_EQ(r.runs.size(), 2 * cases.size());
+  for (const auto& run : r.runs) {
+    ASSERT_TRUE(run.error.empty()) << run.error;
+    EXPECT_EQ(run.accuracy, 0.0);
+    EXPECT_EQ(run.metrics.model_calls, 0) << run.reasoner << " " << run.case_id;
+  }
+  ASSERT_EQ(r.summary.size(), 2u);
+  const Metrics& tracker = r.summary[0].metrics;
+  const Metrics& seed = r.summary[1].metrics;
+  std::printf("no model: tracker Step-Acc %.3f Status-Acc %.3f, seed %.3f %.3f\n",
+              tracker.step_acc, tracker.status_acc, seed.step_acc, seed.status_acc);
+  // Guessing one of a task's steps at random would be right 1/n of the time.
+  double chance = 0;
+  for (const auto& c : cases) chance += 1.0 / static_cast<double>(c.guideline->size());
+  chance /= static_cast<double>(cases.size());
+  EXPECT_EQ(seed.step_acc, 0.0);
+  EXPECT_GT(tracker.step_acc, 1.5 * chance);
+  EXPECT_GT(tracker.status_acc, seed.status_acc);
+  EXPECT_EQ(results_to_json(r, opt)["options"]["model"], "none");
+}
+
 // (c) The same options give the same results, with one job or two.
 TEST(RunEvaluation, DeterministicWhateverTheNumberOfJobs) {
   const auto cases = first_cases(6);

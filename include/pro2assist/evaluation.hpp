@@ -34,6 +34,7 @@ struct EvalOptions {
   std::uint64_t seed = 1;
   int jobs = 0;                         // 0: all cores
   bool keep_decisions = false;          // keep every decision stream (for report timelines)
+  bool no_model = false;                // no model at all (--vlm none): one pass, accuracy 0
   std::function<void(std::size_t done, std::size_t total)> progress;  // called from workers
 };
 

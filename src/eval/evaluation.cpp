@@ -37,7 +37,7 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
     SimModelOptions mopt;
     mopt.accuracy = accuracy;
     mopt.seed = opt.seed ^ sim::hash_string(c.id);
-    auto model = make_simulated_model(*c.guideline, c.truth, mopt);
+    auto model = opt.no_model ? make_no_model() : make_simulated_model(*c.guideline, c.truth, mopt);
     EngineStats stats;
     std::vector<Decision> decisions =
         replay_session(c.session, *c.guideline, std::move(policy), *model, &stats);
@@ -118,12 +118,15 @@ EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions
   const auto t0 = std::chrono::steady_clock::now();
   EvalResults out;
 
+  // Without a model there is no accuracy to sweep: one pass, recorded as accuracy 0.
+  const std::vector<double> accuracies =
+      opt.no_model ? std::vector<double>{0.0} : ascending_unique(opt.accuracies);
   // Case-major, so a worker's neighbouring items share a case's data in cache.
   std::vector<WorkItem> items;
-  items.reserve(cases.size() * opt.reasoners.size() * opt.accuracies.size());
+  items.reserve(cases.size() * opt.reasoners.size() * accuracies.size());
   for (std::size_t c = 0; c < cases.size(); ++c)
     for (std::size_t r = 0; r < opt.reasoners.size(); ++r)
-      for (double a : opt.accuracies) items.push_back({c, r, a});
+      for (double a : accuracies) items.push_back({c, r, a});
   out.runs.resize(items.size());
 
   int jobs = opt.jobs > 0 ? opt.jobs : static_cast<int>(std::thread::hardware_concurrency());
@@ -153,7 +156,7 @@ EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions
       datasets.push_back(c.dataset);
   for (const auto& dataset : datasets)
     for (const auto& reasoner : opt.reasoners)
-      for (double accuracy : ascending_unique(opt.accuracies)) {
+      for (double accuracy : accuracies) {
         EvalSummaryRow row;
         row.dataset = dataset;
         row.reasoner = reasoner;
@@ -183,6 +186,7 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
   j["generated"] = iso_time_utc();
   j["options"] = {{"reasoners", opt.reasoners},
                   {"accuracies", opt.accuracies},
+                  {"model", opt.no_model ? "none" : "simulated"},
                   {"seed", opt.seed},
                   {"jobs", opt.jobs},
                   {"keep_decisions", opt.keep_decisions}};

@@ -38,7 +38,7 @@ class TrackerReasoner final : public Reasoner {
     if (!filter_) init(g);
     const double t = p.t_s;
     observe_motion(p);
-    model_ = ctx.model && ctx.model->available();
+    model_ = ctx.model && ctx.model->available() && !model_down_;
 
     filter_->predict(t, end_factor(p), start_factor(p));
     Decision d;
@@ -49,7 +49,11 @@ class TrackerReasoner final : public Reasoner {
       ModelCall call = ask_model(p, ctx, completed_ids(g), reported_id(g));
       d.vlm = call.called;
       last_call_s_ = t;
+      // A model that fails is no model until it answers again: the tracker falls back to
+      // durations and motion, exactly as without one.
+      if (call.called) model_down_ = !call.answer;
       if (call.answer) take_answer(*call.answer, t, g);
+      model_ = !model_down_;
     }
 
     update_reported(t, g);
@@ -206,7 +210,9 @@ class TrackerReasoner final : public Reasoner {
       }
     if (arg == reported_ || arg < 0) return;
     const double cur = reported_ >= 0 ? m[static_cast<std::size_t>(reported_)] : 0.0;
-    if (best < opt_.switch_confidence || best < cur + opt_.switch_margin) return;
+    // With a model, wait for its answers to make the new step likely; without one, nothing
+    // more will come: the likeliest step is the best guess.
+    if ((model_ && best < opt_.switch_confidence) || best < cur + opt_.switch_margin) return;
     if (reported_ >= 0 &&
         std::find(completed_.begin(), completed_.end(), reported_) == completed_.end())
       completed_.push_back(reported_);
@@ -328,7 +334,7 @@ class TrackerReasoner final : public Reasoner {
     const bool seen_starting =
         says_k && help && said == Status::JustStart && m[k] >= opt_.instruct_help_confidence;
     if (!instructed_[k] && (seen_starting || (e <= w + opt_.instruct_slack_s &&
-        (m[k] >= opt_.instruct_confidence ||
+        (!model_ || m[k] >= opt_.instruct_confidence ||
          (says_k && said != Status::AboutToFinish &&
           m[k] >= (help ? opt_.instruct_help_confidence : opt_.instruct_answer_confidence)))))) {
       queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s), s.critical, reported_});
@@ -428,9 +434,10 @@ class TrackerReasoner final : public Reasoner {
   MessageBudget budget_;
   std::optional<ProgressFilter> filter_;
   int reported_ = -1;
-  double reported_since_s_ = 0;
-  double switched_s_ = 0;
-  bool model_ = false;      // a model is there to ask   // when the tracker began to report reported_
+  double reported_since_s_ = 0;  // when the reported step began, as the tracker believes
+  double switched_s_ = 0;        // when the tracker moved to it
+  bool model_ = false;       // a model is there to ask and answers
+  bool model_down_ = false;  // its last call failed
   std::vector<int> completed_;
   double last_call_s_ = -1e9;
   int last_answer_ = -1;

@@ -26,6 +26,7 @@ struct EvalArgs {
   int jobs = 0;
   std::string report;
   int sessions_per_guideline = 4;
+  std::string vlm = "sim";  // "sim" or "none"
 };
 
 std::vector<EvalCase> load_cases(const EvalArgs& a) {
@@ -43,7 +44,7 @@ std::vector<EvalCase> load_cases(const EvalArgs& a) {
   throw Error("eval: unknown dataset kind '" + kind + "' (captaincook4d, sessions or guidelines)");
 }
 
-void print_summary(const EvalResults& r) {
+void print_summary(const EvalResults& r, bool no_model) {
   std::string dataset;
   for (const auto& row : r.summary) {
     if (row.dataset != dataset) {
@@ -55,10 +56,11 @@ void print_summary(const EvalResults& r) {
                   "sessions", "failed");
     }
     const Metrics& m = row.metrics;
+    const std::string acc = no_model ? "none" : fmt::format("{:.2f}", row.accuracy);
     std::printf(
-        "%-10s %5.2f %8.3f %10.3f %6.3f %6.3f %6.3f %6.3f %7.3f %7.2f %8.3f %8.3f %9.1f %12.3f "
+        "%-10s %5s %8.3f %10.3f %6.3f %6.3f %6.3f %6.3f %7.3f %7.2f %8.3f %8.3f %9.1f %12.3f "
         "%8d %6d\n",
-        row.reasoner.c_str(), row.accuracy, m.step_acc, m.status_acc, m.acc_p, m.md, m.fd, m.sts,
+        row.reasoner.c_str(), acc.c_str(), m.step_acc, m.status_acc, m.acc_p, m.md, m.fd, m.sts,
         m.msg_precision, m.msgs_per_min, m.mistake_recall, m.mistake_precision, m.calls_per_min,
         m.calls_per_moment, row.sessions, row.failed);
   }
@@ -98,8 +100,9 @@ std::string command_line(const EvalArgs& a) {
   if (a.dataset.rfind("captaincook4d:", 0) == 0) cmd += " --split " + a.split;
   if (a.dataset.rfind("guidelines:", 0) == 0)
     cmd += " --sessions-per-guideline " + std::to_string(a.sessions_per_guideline);
-  return cmd + " --reasoners " + join(a.reasoners) + " --accuracy " + join(accuracies) +
-         " --seed " + std::to_string(a.seed);
+  cmd += " --reasoners " + join(a.reasoners);
+  cmd += a.vlm == "none" ? " --vlm none" : " --accuracy " + join(accuracies);
+  return cmd + " --seed " + std::to_string(a.seed);
 }
 
 // DIR/results.json and DIR/report.html. Keeping every decision stream of a whole dataset
@@ -144,6 +147,8 @@ int run(const EvalArgs& a) {
   EvalOptions opt;
   opt.reasoners = a.reasoners;
   opt.accuracies = a.accuracies;
+  opt.no_model = a.vlm == "none";
+  if (opt.no_model) opt.accuracies = {0.0};
   opt.seed = a.seed;
   opt.jobs = a.jobs;
   const std::vector<EvalCase> cases = load_cases(a);
@@ -153,7 +158,7 @@ int run(const EvalArgs& a) {
   opt.progress = stderr_progress();
 
   const EvalResults results = run_evaluation(cases, opt);
-  print_summary(results);
+  print_summary(results, opt.no_model);
   std::printf("\n%zu runs in %.1f s\n", results.runs.size(), results.wall_s);
   std::fflush(stdout);  // the table before the warnings when both go to one terminal or log
   const std::size_t failed = warn_failures(results);
@@ -181,6 +186,11 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--accuracy", args->accuracies, "Comma-separated simulated model accuracies")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--vlm", args->vlm,
+                  "sim: the simulated model at each --accuracy; none: no model at all (the "
+                  "tracker on durations and motion alone)")
+      ->check(CLI::IsMember({"sim", "none"}))
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (sensors, timelines, model answers)")
       ->capture_default_str();

@@ -59,8 +59,10 @@ struct TrackerOptions {
   double finish_help_confidence = 0.3;
   int finish_messages = 2;           // "next" messages per step at most ...
   double finish_repeat_after_w = 2.0;  // ... a repeat only this many status windows after
-  double preannounce_sure_idle = 0.5;  // P(between steps) to announce the only possible next step
-  double preannounce_idle = 0.5;     // P(between steps) needed to announce the step the model sees coming
+  // P(the current step is over and the next not begun) to announce the only step that can
+  // come next, and to announce the one the model sees coming
+  double preannounce_sure_idle = 0.5;
+  double preannounce_idle = 0.5;
   double hesitation_quantile = 0.99;
   double hesitation_quiet_s = 8.0;
   double message_ttl_s = 8.0;

@@ -305,7 +305,7 @@ class TrackerReasoner final : public Reasoner {
     if (mistake_for_[ci] || looks_since(working_s_[ci], t - opt_.mistake_within_s) < opt_.mistake_looks)
       return;
     for (std::size_t pi : g.prereqs(ci)) {
-      if (looks_since(named_s_[pi], -1e18) >= opt_.mistake_seen_looks) continue;
+      if (static_cast<int>(named_s_[pi].size()) >= opt_.mistake_seen_looks) continue;
       const Step& cs = g.at(ci);
       const Step& ps = g.at(pi);
       mistake_for_[ci] = true;
@@ -376,15 +376,15 @@ class TrackerReasoner final : public Reasoner {
     // 4. Between steps: the model already sees the next one coming, or the tracker is sure the
     // current one is over; the next step's instruction goes out before it begins.
     {
-      const double idle = filter_->over_probability(reported_);
+      const double over = filter_->over_probability(reported_);
       const auto cand = filter_->likely_next(filter_->best());
       int x = -1;
       if (answer_now_ && answer_now_->step != reported_ &&
           (said == Status::Transition || said == Status::JustStart) &&
-          idle >= opt_.preannounce_idle &&
+          over >= opt_.preannounce_idle &&
           std::find(cand.begin(), cand.end(), answer_now_->step) != cand.end())
         x = answer_now_->step;
-      else if (cand.size() == 1 && idle >= opt_.preannounce_sure_idle)
+      else if (cand.size() == 1 && over >= opt_.preannounce_sure_idle)
         x = cand.front();  // only one step can come next
       if (x >= 0 && !instructed_[static_cast<std::size_t>(x)]) {
         const Step& xs = g.at(static_cast<std::size_t>(x));

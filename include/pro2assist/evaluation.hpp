@@ -35,6 +35,7 @@ struct EvalOptions {
   int jobs = 0;                         // 0: all cores
   bool keep_decisions = false;          // keep every decision stream (for report timelines)
   bool no_model = false;                // no model at all (--vlm none): one pass, accuracy 0
+  double error_run_s = 3.0;             // the simulated model's mean run of wrong answers
   std::function<void(std::size_t done, std::size_t total)> progress;  // called from workers
 };
 

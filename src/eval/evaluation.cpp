@@ -36,6 +36,7 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
     // Seeded by the case only: every reasoner of a case faces the same model answers.
     SimModelOptions mopt;
     mopt.accuracy = accuracy;
+    mopt.mean_error_s = opt.error_run_s;
     mopt.seed = opt.seed ^ sim::hash_string(c.id);
     auto model = opt.no_model ? make_no_model() : make_simulated_model(*c.guideline, c.truth, mopt);
     EngineStats stats;
@@ -187,6 +188,7 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
   j["options"] = {{"reasoners", opt.reasoners},
                   {"accuracies", opt.accuracies},
                   {"model", opt.no_model ? "none" : "simulated"},
+                  {"error_run_s", opt.error_run_s},
                   {"seed", opt.seed},
                   {"jobs", opt.jobs},
                   {"keep_decisions", opt.keep_decisions}};

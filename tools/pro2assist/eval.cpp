@@ -27,6 +27,7 @@ struct EvalArgs {
   std::string report;
   int sessions_per_guideline = 4;
   std::string vlm = "sim";  // "sim" or "none"
+  double error_run_s = EvalOptions{}.error_run_s;
 };
 
 std::vector<EvalCase> load_cases(const EvalArgs& a) {
@@ -101,7 +102,9 @@ std::string command_line(const EvalArgs& a) {
   if (a.dataset.rfind("guidelines:", 0) == 0)
     cmd += " --sessions-per-guideline " + std::to_string(a.sessions_per_guideline);
   cmd += " --reasoners " + join(a.reasoners);
-  cmd += a.vlm == "none" ? " --vlm none" : " --accuracy " + join(accuracies);
+  cmd += a.vlm == "none" ? " --vlm none"
+                         : " --accuracy " + join(accuracies) +
+                               fmt::format(" --error-run {:g}", a.error_run_s);
   return cmd + " --seed " + std::to_string(a.seed);
 }
 
@@ -148,6 +151,7 @@ int run(const EvalArgs& a) {
   opt.reasoners = a.reasoners;
   opt.accuracies = a.accuracies;
   opt.no_model = a.vlm == "none";
+  opt.error_run_s = a.error_run_s;
   if (opt.no_model) opt.accuracies = {0.0};
   opt.seed = a.seed;
   opt.jobs = a.jobs;
@@ -191,6 +195,11 @@ void register_eval(CLI::App& app) {
                   "sim: the simulated model at each --accuracy; none: no model at all (the "
                   "tracker on durations and motion alone)")
       ->check(CLI::IsMember({"sim", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--error-run", args->error_run_s,
+                  "Simulated model: mean length of a run of wrong answers, seconds (its errors "
+                  "are correlated over such runs; smaller is closer to independent errors)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (sensors, timelines, model answers)")
       ->capture_default_str();

@@ -8,6 +8,8 @@
 #include "pro2assist/reasoner.hpp"
 #include "reasoning/duration_model.hpp"
 #include "reasoning/progress_filter.hpp"
+#include "reasoning/help_flag.hpp"
+#include "reasoning/reasoners.hpp"
 #include "assist/message_budget.hpp"
 
 #include <set>
@@ -244,9 +246,9 @@ class TruthfulModel : public ModelClient {
   std::string name() const override { return "truthful"; }
 };
 
-std::vector<Decision> run_chain(TruthfulModel& model) {
+std::vector<Decision> run_chain(TruthfulModel& model, const TrackerOptions& opt = {}) {
   const Guideline g = chain();
-  auto r = make_reasoner("tracker", {});
+  auto r = make_tracker_reasoner(opt);
   ReasonerContext ctx{&g, "s", &model};
   std::vector<Decision> out;
   for (double t = 0; t < static_cast<double>(model.done.size()) * kStepS; t += 0.5) {
@@ -353,6 +355,32 @@ TEST(TrackerPolicy, ASkippedPrerequisiteRaisesOneAlertInTime) {
   EXPECT_EQ(skipped[0].about, StepId("b"));
   EXPECT_GE(skipped[0].t_s, kStepS);
   EXPECT_LE(skipped[0].t_s, kStepS + 20.0);  // SPEC §5 mistake window
+}
+
+// The "help needed" flag is weighed only where it tells more than the status it comes with.
+TEST(HelpFlag, WorthWeighingOnlyWhenItSaysMoreThanTheStatus) {
+  const HelpFlagOptions opt;  // judged after 20 answers, trusted before
+  const Status statuses[] = {Status::InProgress, Status::InProgress, Status::AboutToFinish,
+                             Status::JustStart,  Status::InProgress, Status::Transition};
+  auto judge = [&](auto flag_for, int answers) {
+    HelpFlag f;
+    for (int i = 0; i < answers; ++i) {
+      const Status s = statuses[i % 6];
+      f.add(s, flag_for(i, s));
+    }
+    return f.informative(opt);
+  };
+  // Where a step needs help: mostly on answers not "in progress", now and then on one that is.
+  auto where_needed = [](int i, Status s) { return s != Status::InProgress ? i % 4 != 0 : i % 5 == 0; };
+  auto restating = [](int, Status s) { return s != Status::InProgress; };
+  auto random = [](int i, Status) { return (i * 7 + 3) % 11 < 5; };
+  EXPECT_TRUE(judge(where_needed, 60));
+  EXPECT_FALSE(judge(restating, 60));
+  EXPECT_FALSE(judge(random, 60));
+  EXPECT_TRUE(judge(restating, 12));  // too few answers to judge: taken at its word
+  HelpFlagOptions wary = opt;
+  wary.trusted_first = false;
+  EXPECT_FALSE(HelpFlag{}.informative(wary));
 }
 
 TEST(MessageBudget, NeverTheSameTextTwiceACapPerMinuteAndQuietHands) {

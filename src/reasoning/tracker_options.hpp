@@ -2,6 +2,7 @@
 #pragma once
 
 #include "assist/message_budget.hpp"
+#include "help_flag.hpp"
 #include "progress_filter.hpp"
 
 namespace p2a {
@@ -35,6 +36,8 @@ struct TrackerOptions {
   double finish_confidence = 0.5;
   double atf_answer_lr = 2.0;        // an "about to finish" answer for the current step ...
   double atf_help_lr = 20.0;         // ... and one that says help is needed
+  double atf_plain_lr = 8.0;         // ... either, from a model whose flag says nothing more
+  HelpFlagOptions help_flag;         // when the "help needed" flag is worth weighing
   double transition_answer_lr = 2.0;
   double working_answer_lr = 0.4;    // "just start" / "in progress"
 
@@ -57,6 +60,7 @@ struct TrackerOptions {
   // also says help is needed: false "about to finish" readings mostly come without it.
   double finish_answer_confidence = 0.6;
   double finish_help_confidence = 0.3;
+  double finish_plain_confidence = 0.3;  // ... from a model whose flag says nothing more
   int finish_messages = 2;           // "next" messages per step at most ...
   double finish_repeat_after_w = 2.0;  // ... a repeat only this many status windows after
   // P(the current step is over and the next not begun) to announce the only step that can

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "assist/message_budget.hpp"
+#include "help_flag.hpp"
 #include "model_call.hpp"
 #include "progress_filter.hpp"
 #include "reasoners.hpp"
@@ -193,6 +194,7 @@ class TrackerReasoner final : public Reasoner {
     last_answer_ = k;
     last_answer_s_ = t;
     if (k == reported_) status_answers_.push_back({t, a.status, a.trigger});
+    help_flag_.add(a.status, a.trigger);
     answer_now_ = Said{k, a.status, a.trigger};
     while (!status_answers_.empty() && t - status_answers_.front().t_s > opt_.status_memory_s)
       status_answers_.pop_front();
@@ -230,6 +232,8 @@ class TrackerReasoner final : public Reasoner {
     return static_cast<int>(v.end() - std::lower_bound(v.begin(), v.end(), since_s));
   }
 
+  bool help_informative() const { return help_flag_.informative(opt_.help_flag); }
+
   std::vector<StepId> completed_ids(const Guideline& g) const {
     std::vector<StepId> out;
     for (int i : completed_) out.push_back(g.at(static_cast<std::size_t>(i)).id);
@@ -252,7 +256,11 @@ class TrackerReasoner final : public Reasoner {
     for (const auto& a : status_answers_) {
       if (t - a.t_s > opt_.status_memory_s) continue;
       switch (a.status) {
-        case Status::AboutToFinish: odds *= a.help ? opt_.atf_help_lr : opt_.atf_answer_lr; break;
+        case Status::AboutToFinish:
+          odds *= !help_informative() ? opt_.atf_plain_lr
+                  : a.help            ? opt_.atf_help_lr
+                                      : opt_.atf_answer_lr;
+          break;
         case Status::Transition: odds *= opt_.transition_answer_lr; break;
         default: odds *= opt_.working_answer_lr; break;
       }
@@ -326,7 +334,9 @@ class TrackerReasoner final : public Reasoner {
     // What the model said at this moment, if it spoke of the step we believe in.
     const bool says_k = answer_now_ && answer_now_->step == reported_;
     const Status said = answer_now_ ? answer_now_->status : Status::InProgress;
-    const bool help = answer_now_ && answer_now_->help;
+    // The model's "help needed" flag, where it tells more than the status it comes with.
+    const bool flag = help_informative();
+    const bool help = flag && answer_now_ && answer_now_->help;
 
     // 1. How to do the step, while it is just starting: later it is no longer proactive.
     // The model seeing it just begun, and saying help is needed, outweighs the tracker's own
@@ -354,8 +364,9 @@ class TrackerReasoner final : public Reasoner {
         // decides (durations alone announce too early or too late far too often).
         (!model_ && d.status == Status::AboutToFinish) ||
         (says_k && said == Status::AboutToFinish && e > w &&
-         finish_probability(t) >= (help ? opt_.finish_help_confidence
-                                         : opt_.finish_answer_confidence));
+         finish_probability(t) >= (!flag ? opt_.finish_plain_confidence
+                                   : help ? opt_.finish_help_confidence
+                                          : opt_.finish_answer_confidence));
     // Said too early (the step went on well past it), it may be said once more, in other words.
     const auto& said_at = finish_said_s_[k];
     const bool may_finish =
@@ -459,6 +470,7 @@ class TrackerReasoner final : public Reasoner {
     bool help;
   };
   std::deque<StatusAnswer> status_answers_;  // recent answers about reported_
+  HelpFlag help_flag_;  // what the model's "help needed" flag is worth
   struct Said {
     int step = -1;
     Status status = Status::InProgress;

@@ -1,0 +1,43 @@
+// Whether a model's "help needed" flag tells more than the status it comes with. A model may
+// flag help where a step needs it (then the flag separates right readings from misreadings),
+// flag every answer that is not "in progress" (it restates the status), or flag at random.
+// Only the first kind is worth weighing; the tracker asks this before it does.
+#pragma once
+
+#include <array>
+
+#include "pro2assist/types.hpp"
+
+namespace p2a {
+
+struct HelpFlagOptions {
+  int min_answers = 20;         // judged after this many answers; before, ...
+  bool trusted_first = true;    // ... taken at its word (or not)
+  double min_contrast = 0.2;    // flagged this much more often when not "in progress"
+  double restates = 0.03;       // flagged within this of never when "in progress" and of
+                                // always otherwise: a restatement of the status
+};
+
+class HelpFlag {
+ public:
+  void add(Status status, bool help) {
+    auto& [n, flagged] = counts_[status == Status::InProgress ? 0 : 1];
+    ++n;
+    flagged += help ? 1 : 0;
+  }
+
+  bool informative(const HelpFlagOptions& opt) const {
+    const auto& [n_ip, h_ip] = counts_[0];
+    const auto& [n_other, h_other] = counts_[1];
+    if (n_ip + n_other < opt.min_answers || n_ip == 0 || n_other == 0) return opt.trusted_first;
+    const double p_ip = static_cast<double>(h_ip) / n_ip;
+    const double p_other = static_cast<double>(h_other) / n_other;
+    const bool restates = p_ip <= opt.restates && p_other >= 1.0 - opt.restates;
+    return !restates && p_other - p_ip >= opt.min_contrast;
+  }
+
+ private:
+  std::array<std::array<int, 2>, 2> counts_{};  // [in progress, other][answers, flagged]
+};
+
+}  // namespace p2a

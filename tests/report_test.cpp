@@ -434,6 +434,30 @@ TEST(HtmlReport, SaysWhyThereAreNoTimelinesWithoutDecisions) {
   EXPECT_NE(html.find("decisions were not kept"), std::string::npos);
 }
 
+// eval --vlm none: one pass without a model, said as such; no accuracy to sweep.
+TEST(HtmlReport, WithoutAModelSaysSoAndSweepsNothing) {
+  HandMade h = hand_made();
+  h.opt.no_model = true;
+  h.opt.accuracies = {0.0};
+  std::erase_if(h.results.summary, [](const EvalSummaryRow& r) { return r.accuracy != 0.3; });
+  std::erase_if(h.results.runs, [](const RunResult& r) { return r.accuracy != 0.3; });
+  for (auto& r : h.results.summary) r.accuracy = 0.0;
+  for (auto& r : h.results.runs) r.accuracy = 0.0;
+  const fs::path file = scratch("nomodel") / "report.html";
+  write_html_report(file, h.results, h.opt, h.cases, 6);
+  const std::string html = slurp(file);
+  EXPECT_EQ(check_balanced(html), "");
+  EXPECT_NE(html.find("none: every reasoner without a model"), std::string::npos);
+  EXPECT_EQ(html.find("Model accuracies"), std::string::npos);
+  const std::string body = between(between(html, "<table class=\"summary\">", "</table>"), "<tbody>", "</tbody>");
+  EXPECT_EQ(count(body, "<tr"), 2u);
+  EXPECT_NE(body.find(">none<"), std::string::npos);
+  EXPECT_EQ(count(html, "class=\"sweep-chart\""), 0u);
+  EXPECT_NE(html.find("no accuracy to sweep"), std::string::npos);
+  EXPECT_NE(html.find("sessions, every reasoner without a model."), std::string::npos);
+  EXPECT_EQ(count(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\""), 1u);
+}
+
 TEST(HtmlReport, UnwritablePathIsAnError) {
   const HandMade h = hand_made();
   const fs::path dir = scratch("unwritable");

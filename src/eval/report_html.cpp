@@ -218,7 +218,7 @@ std::size_t index_in(const std::vector<std::string>& v, const std::string& x) {
   return static_cast<std::size_t>(std::find(v.begin(), v.end(), x) - v.begin());
 }
 
-std::string summary_table(const std::vector<const EvalSummaryRow*>& rows,
+std::string summary_table(const std::vector<const EvalSummaryRow*>& rows, bool no_model,
                           const std::vector<std::string>& reasoners) {
   // Accuracy groups, reasoners in colour order inside each.
   std::vector<const EvalSummaryRow*> sorted = rows;
@@ -266,7 +266,9 @@ std::string summary_table(const std::vector<const EvalSummaryRow*>& rows,
     h += group_start ? "<tr class=\"group-start\">" : "<tr>";
     const bool first_of_group = i == 0 || group_start;
     h +=
-        "<td class=\"left\">" + (first_of_group ? fixed(row.accuracy, 2) : std::string()) + "</td>";
+        "<td class=\"left\">" +
+        (first_of_group ? (no_model ? std::string("none") : fixed(row.accuracy, 2)) : std::string()) +
+        "</td>";
     h += "<td class=\"left reasoner\"><span class=\"swatch\" style=\"background:" +
          report::track_color(index_in(reasoners, row.reasoner)) + "\"></span>" +
          escape(row.reasoner) + "</td>";
@@ -453,7 +455,8 @@ std::string timelines_section(const EvalResults& r, const EvalOptions& opt,
 
   std::string h = "<p class=\"note\">The first " +
                   std::to_string(std::min<std::size_t>(cases.size(), max_timelines)) +
-                  " sessions, every reasoner at model accuracy " + fixed(mid, 2) +
+                  " sessions, every reasoner " +
+                  (opt.no_model ? std::string("without a model") : "at model accuracy " + fixed(mid, 2)) +
                   ". Rows are the guideline's steps; hover a bar, strip or marker for details; "
                   "click a track to fade the others.</p>";
   const std::size_t n =
@@ -533,7 +536,12 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
   std::string rs;
   for (const auto& x : opt.reasoners) rs += (rs.empty() ? "" : ", ") + x;
   h += "<dt>Reasoners</dt><dd>" + escape(rs) + "</dd>";
-  h += "<dt>Model accuracies</dt><dd>" + join_numbers(opt.accuracies, 2) + "</dd>";
+  if (opt.no_model) {
+    h += "<dt>Model</dt><dd>none: every reasoner without a model</dd>";
+  } else {
+    h += "<dt>Model accuracies</dt><dd>" + join_numbers(opt.accuracies, 2) + "</dd>";
+    h += "<dt>Model error runs</dt><dd>" + fixed(opt.error_run_s, 1) + " s on average</dd>";
+  }
   h += "<dt>Seed</dt><dd>" + std::to_string(opt.seed) + "</dd>";
   h += "<dt>Runs</dt><dd>" + std::to_string(r.runs.size()) +
        (failed_runs ? " (" + std::to_string(failed_runs) + " failed)" : std::string()) + "</dd>";
@@ -552,7 +560,7 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
       if (row.dataset == d) rows.push_back(&row);
     if (rows.empty()) continue;
     if (datasets.size() > 1) h += "<h3>" + escape(d) + "</h3>";
-    h += summary_table(rows, reasoners);
+    h += summary_table(rows, opt.no_model, reasoners);
   }
   if (r.summary.empty()) h += "<p class=\"note\">No results.</p>";
   h += "</section>";
@@ -560,6 +568,10 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
   h += "<section id=\"sweep\"><h2>Accuracy sweep</h2><p class=\"note\">How each reasoner "
        "degrades as the simulated model gets worse. Click a reasoner to hide or show it.</p>";
   for (const auto& d : datasets) {
+    if (opt.no_model) {
+      h += "<p class=\"note\">No model: there is no accuracy to sweep.</p>";
+      break;
+    }
     std::vector<const EvalSummaryRow*> rows;
     for (const auto& row : r.summary)
       if (row.dataset == d) rows.push_back(&row);

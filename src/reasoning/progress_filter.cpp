@@ -113,7 +113,23 @@ double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) 
     if (a == h.cur) p_step += wrong * (opt_.answer_previous + 0.5 * opt_.answer_neighbour);
     return p_step * p_status;
   }
-  if (a == h.cur) return r * p_status;
+  if (a == h.cur) {
+    if (opt_.status_right <= 0 || st == Status::Transition) return r * p_status;
+    // A right answer's status follows the phase of the step: "just start" early in it,
+    // "about to finish" when it is likely to end within its last window.
+    const DurationModel& dm = durations_[static_cast<std::size_t>(h.cur)];
+    const double e = std::max(0.0, now_s_ - h.enter_s);
+    const double w = std::min({std::max(0.2 * dm.median_s(), 1.0), 10.0, dm.median_s() / 2.0});
+    const double p_js = e < w ? 1.0 : 0.0;
+    const double s0 = std::max(dm.survival(e), 1e-9);
+    const double p_atf = (1.0 - p_js) * std::clamp(1.0 - dm.survival(e + w) / s0, 0.0, 1.0);
+    const double p_ip = 1.0 - p_js - p_atf;
+    const double c = opt_.status_right, o = (1.0 - c) / 2.0;
+    const double p_phase = st == Status::JustStart      ? p_js * c + (1.0 - p_js) * o
+                           : st == Status::AboutToFinish ? p_atf * c + (1.0 - p_atf) * o
+                                                         : p_ip * c + (1.0 - p_ip) * o;
+    return r * (1.0 - p_tr) * p_phase;
+  }
   p_step = wrong * opt_.answer_any / n_other;
   const int prev = h.order.empty() ? -1 : h.order.back();
   if (a == prev) p_step += wrong * (opt_.answer_previous + 0.5 * opt_.answer_neighbour);
@@ -133,8 +149,10 @@ void ProgressFilter::observe(int answered, Status status, double weight) {
 }
 
 void ProgressFilter::normalise_and_prune() {
-  // Merge hypotheses that agree on (done, current): their futures are the same but for the
-  // entry time, which the heavier one keeps.
+  // Merge hypotheses that agree on (done, current) and began within merge_within_s of each
+  // other: their futures are the same but for the entry time, which the heavier one keeps.
+  // Entry times further apart stay apart: how long a step has gone on decides what its status
+  // answers and its end mean.
   std::sort(beam_.begin(), beam_.end(), [](const Hypothesis& a, const Hypothesis& b) {
     if (a.done != b.done) return a.done < b.done;
     if (a.cur != b.cur) return a.cur < b.cur;
@@ -143,13 +161,23 @@ void ProgressFilter::normalise_and_prune() {
   });
   std::vector<Hypothesis> merged;
   merged.reserve(beam_.size());
+  std::size_t group = 0;  // first merged hypothesis of the current (done, cur, idle) group
   for (Hypothesis& h : beam_) {
-    if (!merged.empty() && merged.back().done == h.done && merged.back().cur == h.cur &&
-        merged.back().idle == h.idle) {
-      merged.back().logw = log_sum_exp(merged.back().logw, h.logw);
-    } else {
+    if (merged.empty() || merged[group].done != h.done || merged[group].cur != h.cur ||
+        merged[group].idle != h.idle) {
+      group = merged.size();
       merged.push_back(std::move(h));
+      continue;
     }
+    bool into = false;
+    for (std::size_t j = group; j < merged.size(); ++j) {
+      Hypothesis& m = merged[j];
+      if (std::abs(m.enter_s - h.enter_s) > opt_.merge_within_s) continue;
+      m.logw = log_sum_exp(m.logw, h.logw);
+      into = true;
+      break;
+    }
+    if (!into) merged.push_back(std::move(h));
   }
   std::sort(merged.begin(), merged.end(),
             [](const Hypothesis& a, const Hypothesis& b) { return a.logw > b.logw; });

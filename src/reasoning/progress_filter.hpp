@@ -16,7 +16,8 @@
 namespace p2a {
 
 struct ProgressOptions {
-  std::size_t beam = 48;
+  std::size_t beam = 96;
+  double merge_within_s = 6.0;     // hypotheses alike but for an entry this close are merged
   double skip_weight = 0.005;      // prior weight of a next step with prerequisites not done
   double start_rate_per_s = 0.10;  // leaving the "not started" state
   double answer_right = 0.7;       // P(the model names the current step)
@@ -29,8 +30,11 @@ struct ProgressOptions {
   double hazard_cap = 0.9;
   double gap_mean_s = 12.0;        // mean pause between two steps
   // status answers: P(model says "transition") between steps and during a step
-  double transition_when_idle = 0.55;
+  double transition_when_idle = 0.7;
   double transition_when_active = 0.15;
+  // P(a right answer's other status matches the step's phase: just begun, under way, about to
+  // finish, as the duration model and the time in the step put it); 0 weighs them all alike
+  double status_right = 0.8;
 };
 
 struct Hypothesis {

@@ -48,6 +48,8 @@ struct TrackerOptions {
                                             // (then also past the start window, if it says
                                             // "just start")
   double instruct_slack_s = 0.0;     // an instruction may go out this long after the start window
+  double reinstruct_stale_s = 15.0;  // given this long before the tracker moved to the step, it
+                                     // may go out once more (also once after leaving the step)
   // mistake alerts: a step done before one of its prerequisites
   double mistake_confidence = 0.7;   // the step the tracker moved to, this likely, ...
   double mistake_within_s = 10.0;    // ... within this long of moving there,
@@ -61,12 +63,14 @@ struct TrackerOptions {
   double finish_answer_confidence = 0.6;
   double finish_help_confidence = 0.3;
   double finish_plain_confidence = 0.3;  // ... from a model whose flag says nothing more
+  double finish_help_any_confidence = 0.1;  // ... with help needed, whatever the status
   int finish_messages = 2;           // "next" messages per step at most ...
   double finish_repeat_after_w = 2.0;  // ... a repeat only this many status windows after
   // P(the current step is over and the next not begun) to announce the only step that can
   // come next, and to announce the one the model sees coming
   double preannounce_sure_idle = 0.5;
   double preannounce_idle = 0.5;
+  double preannounce_help_idle = 0.0;  // ... when the model also says help is needed
   double hesitation_quantile = 0.99;
   double hesitation_quiet_s = 8.0;
   double message_ttl_s = 8.0;

@@ -116,6 +116,8 @@ class TrackerReasoner final : public Reasoner {
     instructed_.assign(g.size(), false);
     finish_said_s_.assign(g.size(), {});
     hesitated_.assign(g.size(), false);
+    reinstructed_.assign(g.size(), false);
+    instructed_s_.assign(g.size(), -1e18);
     mistake_for_.assign(g.size(), false);
     named_s_.assign(g.size(), {});
     working_s_.assign(g.size(), {});
@@ -215,6 +217,9 @@ class TrackerReasoner final : public Reasoner {
     // With a model, wait for its answers to make the new step likely; without one, nothing
     // more will come: the likeliest step is the best guess.
     if ((model_ && best < opt_.switch_confidence) || best < cur + opt_.switch_margin) return;
+    // Its instruction may have gone out on a wrong switch: should the tracker come back to
+    // this step, it may be given once more.
+    if (reported_ >= 0) allow_reinstruction(static_cast<std::size_t>(reported_));
     if (reported_ >= 0 &&
         std::find(completed_.begin(), completed_.end(), reported_) == completed_.end())
       completed_.push_back(reported_);
@@ -299,8 +304,15 @@ class TrackerReasoner final : public Reasoner {
     pending_.push_back(std::move(m));
   }
 
-  std::string instruction_text(const Step& s) const {
-    return s.text + (s.details.empty() ? "" : ". " + s.details);
+  void allow_reinstruction(std::size_t k) {
+    if (!instructed_[k] || reinstructed_[k]) return;
+    reinstructed_[k] = true;
+    instructed_[k] = false;
+  }
+
+  // A second instruction for a step is worded differently: the budget never repeats a text.
+  std::string instruction_text(const Step& s, std::size_t k) const {
+    return (reinstructed_[k] ? "Now: " : "") + s.text + (s.details.empty() ? "" : ". " + s.details);
   }
 
   // A mistake alert for step c done out of order: the model must have seen c under way in
@@ -338,6 +350,10 @@ class TrackerReasoner final : public Reasoner {
     const bool flag = help_informative();
     const bool help = flag && answer_now_ && answer_now_->help;
 
+    // An instruction given long before the tracker moved to the step (announced as next, then
+    // the step did not come) is stale: the step may be instructed once more now it has begun.
+    if (instructed_s_[k] < switched_s_ - opt_.reinstruct_stale_s) allow_reinstruction(k);
+
     // 1. How to do the step, while it is just starting: later it is no longer proactive.
     // The model seeing it just begun, and saying help is needed, outweighs the tracker's own
     // estimate of when it began.
@@ -347,7 +363,7 @@ class TrackerReasoner final : public Reasoner {
         (!model_ || m[k] >= opt_.instruct_confidence ||
          (says_k && said != Status::AboutToFinish &&
           m[k] >= (help ? opt_.instruct_help_confidence : opt_.instruct_answer_confidence)))))) {
-      queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s), s.critical, reported_});
+      queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s, k), s.critical, reported_});
     }
 
     // 2. A step begun while a prerequisite is not done: skipped, or about to be done late.
@@ -360,6 +376,11 @@ class TrackerReasoner final : public Reasoner {
 
     // 3. What comes next, as the current step is about to finish.
     const bool ending =
+        // The model names the current step past its start and says help is needed: from a
+        // model whose flag is worth weighing, that is the step ending, whatever status it
+        // gives (its status is wrong more often than its flag).
+        (says_k && help && said != Status::JustStart && e > w &&
+         finish_probability(t) >= opt_.finish_help_any_confidence) ||
         // Without a model, the tracker's own estimate is all there is; with one, its answer
         // decides (durations alone announce too early or too late far too often).
         (!model_ && d.status == Status::AboutToFinish) ||
@@ -392,14 +413,15 @@ class TrackerReasoner final : public Reasoner {
       int x = -1;
       if (answer_now_ && answer_now_->step != reported_ &&
           (said == Status::Transition || said == Status::JustStart) &&
-          over >= opt_.preannounce_idle &&
+          over >= (help ? opt_.preannounce_help_idle : opt_.preannounce_idle) &&
           std::find(cand.begin(), cand.end(), answer_now_->step) != cand.end())
         x = answer_now_->step;
       else if (cand.size() == 1 && over >= opt_.preannounce_sure_idle)
         x = cand.front();  // only one step can come next
       if (x >= 0 && !instructed_[static_cast<std::size_t>(x)]) {
         const Step& xs = g.at(static_cast<std::size_t>(x));
-        queue({1, t, Kind::Instruction, s.id, xs.id, instruction_text(xs), xs.critical, reported_});
+        queue({1, t, Kind::Instruction, s.id, xs.id,
+               instruction_text(xs, static_cast<std::size_t>(x)), xs.critical, reported_});
       }
     }
 
@@ -427,7 +449,10 @@ class TrackerReasoner final : public Reasoner {
       budget_.record(t, it->text);
       const auto about = g.index_of(it->about);
       const auto step = g.index_of(it->step);
-      if (it->kind == Kind::Instruction && about) instructed_[*about] = true;
+      if (it->kind == Kind::Instruction && about) {
+        instructed_[*about] = true;
+        instructed_s_[*about] = t;
+      }
       if (it->kind == Kind::NextStep && step) finish_said_s_[*step].push_back(t);
       d.deliver = true;
       d.trigger = true;
@@ -460,6 +485,8 @@ class TrackerReasoner final : public Reasoner {
   double token_s_ = 0;
   double flow_px_ = -1;
   std::vector<bool> instructed_, hesitated_, mistake_for_;
+  std::vector<bool> reinstructed_;   // a step's instruction may go out a second time, once
+  std::vector<double> instructed_s_;  // when each step's instruction went out
   std::vector<std::vector<double>> named_s_;    // separate looks at which the model named each step
   std::vector<std::vector<double>> working_s_;  // ... and saw it under way (not between steps)
   std::vector<std::vector<double>> finish_said_s_;  // when "next" went out for each step

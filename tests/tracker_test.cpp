@@ -129,6 +129,39 @@ TEST(ProgressFilter, PausesBetweenStepsAreTransitions) {
   EXPECT_GT(f.idle_probability(), 0.5);
 }
 
+// The phase of a step follows its answers' statuses and the time spent in it: "just start"
+// answers early in a step make it just begun; "about to finish" answers near its usual length
+// make it ending; a step begun long ago is under way whatever its first answer said.
+TEST(ProgressFilter, PhaseFollowsStatusAndTimeInStep) {
+  Guideline g = diamond();
+  ProgressFilter f(g, durations(g), {});
+  double t = 0;
+  auto share = [&](double ProgressFilter::Phase::*part) {
+    const auto ph = f.phase(0);
+    return ph.*part / (ph.just_start + ph.in_progress + ph.about_to_finish + ph.over);
+  };
+  for (int i = 0; i < 3; ++i) {
+    f.predict(t += 1.0, 1.0, 1.0);
+    f.observe(0, Status::JustStart, 1.0);
+  }
+  EXPECT_GT(share(&ProgressFilter::Phase::just_start), 0.6);
+  for (int i = 0; i < 7; ++i) {
+    f.predict(t += 1.0, 1.0, 1.0);
+    f.observe(0, Status::InProgress, 1.0);
+  }
+  EXPECT_GT(share(&ProgressFilter::Phase::in_progress), 0.6);
+  const double ending_mid = share(&ProgressFilter::Phase::about_to_finish);
+  for (int i = 0; i < 8; ++i) {
+    f.predict(t += 1.0, 1.0, 1.0);
+    f.observe(0, Status::AboutToFinish, 1.0);
+  }
+  EXPECT_GT(share(&ProgressFilter::Phase::about_to_finish), 0.3);
+  EXPECT_GT(share(&ProgressFilter::Phase::about_to_finish), 2.0 * ending_mid);
+  // d, which needs b and c, has next to no share while they are not done.
+  const auto other = f.phase(3);
+  EXPECT_LT(other.just_start + other.in_progress + other.about_to_finish + other.over, 1e-3);
+}
+
 TEST(TrackerReasoner, RunsWithoutAModelOnDurationsAndMotion) {
   Guideline g = diamond();
   auto none = make_no_model();

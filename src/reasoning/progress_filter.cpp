@@ -202,6 +202,31 @@ double ProgressFilter::over_probability(int i) const {
   return p;
 }
 
+ProgressFilter::Phase ProgressFilter::phase(int i) const {
+  Phase out;
+  if (i < 0 || i >= n_) return out;
+  const DurationModel& dm = durations_[static_cast<std::size_t>(i)];
+  const double w = std::min({std::max(0.2 * dm.median_s(), 1.0), 10.0, dm.median_s() / 2.0});
+  for (const auto& h : beam_) {
+    if (h.cur != i) continue;
+    const double p = std::exp(h.logw);
+    if (h.idle) {
+      out.over += p;
+      continue;
+    }
+    const double e = std::max(0.0, now_s_ - h.enter_s);
+    if (e < w) {
+      out.just_start += p;
+      continue;
+    }
+    const double s0 = std::max(dm.survival(e), 1e-9);
+    const double end = std::clamp(1.0 - dm.survival(e + w) / s0, 0.0, 1.0);
+    out.about_to_finish += p * end;
+    out.in_progress += p * (1.0 - end);
+  }
+  return out;
+}
+
 std::vector<double> ProgressFilter::current_marginals() const {
   std::vector<double> m(static_cast<std::size_t>(n_) + 1, 0.0);
   for (const auto& h : beam_)

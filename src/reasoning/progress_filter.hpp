@@ -61,6 +61,12 @@ class ProgressFilter {
   std::vector<double> current_marginals() const;   // size n+1, last entry = not started
   double idle_probability() const;                  // P(between steps)
   double over_probability(int i) const;             // P(step i just ended, nothing begun since)
+  // Where step i stands, each as a share of the whole posterior: under way and just begun
+  // (within its status window), under way and ending within its window, or just ended.
+  struct Phase {
+    double just_start = 0, in_progress = 0, about_to_finish = 0, over = 0;
+  };
+  Phase phase(int i) const;
   const Hypothesis& best() const { return beam_.front(); }
   double best_share() const;                        // posterior of the best hypothesis
   // P(step i already completed)

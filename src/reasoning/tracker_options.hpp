@@ -40,6 +40,8 @@ struct TrackerOptions {
   HelpFlagOptions help_flag;         // when the "help needed" flag is worth weighing
   double transition_answer_lr = 2.0;
   double working_answer_lr = 0.4;    // "just start" / "in progress"
+  double trigger_phase_confidence = 0.6;  // P(starting, ending or just over) that also
+                                          // raises the trigger
 
   // messages
   double instruct_confidence = 0.85;

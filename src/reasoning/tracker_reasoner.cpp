@@ -291,6 +291,13 @@ class TrackerReasoner final : public Reasoner {
     if (reported_ >= 0) {
       d.status = estimate_status(t);
       d.trigger = *d.status != Status::InProgress;
+      // Help is needed when the step is starting, ending or just over: the status says so,
+      // or the filter's phases of the step do, summed over every entry time it holds.
+      const auto ph = filter_->phase(reported_);
+      const double total = ph.just_start + ph.in_progress + ph.about_to_finish + ph.over;
+      if (total > 0 &&
+          (ph.just_start + ph.about_to_finish + ph.over) / total >= opt_.trigger_phase_confidence)
+        d.trigger = true;
     }
   }
 

@@ -23,7 +23,7 @@ struct ProgressOptions {
   double answer_right = 0.7;       // P(the model names the current step)
   double answer_neighbour = 0.4;   // of the wrong answers: a neighbouring step
   double answer_previous = 0.3;    //                      the previous step
-  double answer_any = 0.3;         //                      anything
+  double answer_any = 0.7;         //                      anything (weights, not shares)
   // Between steps, a right answer names a step about to begin: one the graph allows, or, this
   // much less likely each, one whose prerequisites are not done (done out of order).
   double answer_out_of_order = 0.2;

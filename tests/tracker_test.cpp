@@ -212,10 +212,13 @@ TEST_P(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
   std::printf("tracker: step %.3f status %.3f accp %.3f sts %.3f prec %.3f msg/min %.2f calls/min %.1f mistakes %.2f/%.2f\n",
               tr.step_acc, tr.status_acc, tr.acc_p, tr.sts, tr.msg_precision, tr.msgs_per_min,
               tr.calls_per_min, tr.mistake_recall, tr.mistake_precision);
-  EXPECT_GT(tr.step_acc, seed.step_acc + 0.1);
-  EXPECT_GT(tr.status_acc, seed.status_acc + 0.1);
-  EXPECT_GT(tr.acc_p, seed.acc_p);
-  EXPECT_GT(tr.msg_precision, seed.msg_precision);
+  EXPECT_GT(tr.step_acc, seed.step_acc + 0.15);
+  EXPECT_GT(tr.status_acc, seed.status_acc + 0.2);
+  EXPECT_GT(tr.acc_p, seed.acc_p + 0.02);
+  EXPECT_GT(tr.msg_precision, seed.msg_precision + 0.15);
+  // The goals this tracker meets, held so that a change cannot lose them unnoticed.
+  EXPECT_GE(tr.status_acc, 0.75);
+  EXPECT_GE(tr.msg_precision, 0.60);
   EXPECT_LT(tr.msgs_per_min, seed.msgs_per_min / 2);
   EXPECT_LE(tr.msgs_per_min, 4.0);
   EXPECT_LT(tr.calls_per_min, seed.calls_per_min / 2);

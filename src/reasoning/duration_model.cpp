@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pro2assist/metrics.hpp"
+
 namespace p2a {
 namespace {
 constexpr double kZ90 = 1.2815515655446004;  // standard normal 90th percentile
@@ -43,6 +45,13 @@ double DurationModel::hazard(double t_s, double dt_s) const {
   const double h = (s0 - survival(t_s + dt_s)) / s0;
   return std::clamp(h, 1e-4, 0.5);
 }
+
+double DurationModel::ends_within(double t_s, double dt_s) const {
+  const double s0 = std::max(survival(t_s), 1e-9);
+  return std::clamp(1.0 - survival(t_s + dt_s) / s0, 0.0, 1.0);
+}
+
+double DurationModel::status_window_s() const { return p2a::status_window_s(0.0, median_s()); }
 
 double DurationModel::quantile(double p) const {
   return std::exp(mu_ + sigma_ * phi_inv(std::clamp(p, 1e-6, 1 - 1e-6)));

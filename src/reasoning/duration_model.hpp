@@ -23,6 +23,10 @@ class DurationModel {
   double survival(double t_s) const;
   // P(ends within (t, t+dt] | lasted t)
   double hazard(double t_s, double dt_s) const;
+  // The same, not held away from 0 and 1: far past any usual length it is 1.
+  double ends_within(double t_s, double dt_s) const;
+  // The SPEC §5 status window (just start / about to finish) of a step of median length.
+  double status_window_s() const;
   double quantile(double p) const;
 
  private:

@@ -119,10 +119,9 @@ double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) 
     // "about to finish" when it is likely to end within its last window.
     const DurationModel& dm = durations_[static_cast<std::size_t>(h.cur)];
     const double e = std::max(0.0, now_s_ - h.enter_s);
-    const double w = std::min({std::max(0.2 * dm.median_s(), 1.0), 10.0, dm.median_s() / 2.0});
+    const double w = dm.status_window_s();
     const double p_js = e < w ? 1.0 : 0.0;
-    const double s0 = std::max(dm.survival(e), 1e-9);
-    const double p_atf = (1.0 - p_js) * std::clamp(1.0 - dm.survival(e + w) / s0, 0.0, 1.0);
+    const double p_atf = (1.0 - p_js) * dm.ends_within(e, w);
     const double p_ip = 1.0 - p_js - p_atf;
     const double c = opt_.status_right, o = (1.0 - c) / 2.0;
     const double p_phase = st == Status::JustStart      ? p_js * c + (1.0 - p_js) * o
@@ -206,7 +205,7 @@ ProgressFilter::Phase ProgressFilter::phase(int i) const {
   Phase out;
   if (i < 0 || i >= n_) return out;
   const DurationModel& dm = durations_[static_cast<std::size_t>(i)];
-  const double w = std::min({std::max(0.2 * dm.median_s(), 1.0), 10.0, dm.median_s() / 2.0});
+  const double w = dm.status_window_s();
   for (const auto& h : beam_) {
     if (h.cur != i) continue;
     const double p = std::exp(h.logw);
@@ -219,8 +218,7 @@ ProgressFilter::Phase ProgressFilter::phase(int i) const {
       out.just_start += p;
       continue;
     }
-    const double s0 = std::max(dm.survival(e), 1e-9);
-    const double end = std::clamp(1.0 - dm.survival(e + w) / s0, 0.0, 1.0);
+    const double end = dm.ends_within(e, w);
     out.about_to_finish += p * end;
     out.in_progress += p * (1.0 - end);
   }

@@ -15,10 +15,6 @@
 namespace p2a {
 namespace {
 
-double status_window(double duration_s) {
-  return std::min({std::max(0.2 * duration_s, 1.0), 10.0, duration_s / 2.0});
-}
-
 struct PendingMessage {
   int priority = 0;  // higher first
   double queued_s = 0;
@@ -254,9 +250,7 @@ class TrackerReasoner final : public Reasoner {
   double finish_probability(double t) const {
     const DurationModel& dm = filter_->duration(reported_);
     const double e = t - reported_since_s_;
-    const double w = status_window(dm.median_s());
-    const double s0 = std::max(dm.survival(e), 1e-9);
-    const double p0 = std::clamp(1.0 - dm.survival(e + w) / s0, 0.01, 0.99);
+    const double p0 = std::clamp(dm.ends_within(e, dm.status_window_s()), 0.01, 0.99);
     double odds = p0 / (1.0 - p0);
     for (const auto& a : status_answers_) {
       if (t - a.t_s > opt_.status_memory_s) continue;
@@ -279,7 +273,7 @@ class TrackerReasoner final : public Reasoner {
     if (filter_->over_probability(reported_) >= opt_.idle_confidence)
       return Status::Transition;
     const double e = t - reported_since_s_;
-    const double w = status_window(dm.median_s());
+    const double w = dm.status_window_s();
     if (e < w) return Status::JustStart;
     if (finish_probability(t) >= opt_.finish_confidence) return Status::AboutToFinish;
     return Status::InProgress;
@@ -349,7 +343,7 @@ class TrackerReasoner final : public Reasoner {
     const Step& s = g.at(k);
     const auto m = filter_->current_marginals();
     const double e = t - reported_since_s_;
-    const double w = status_window(filter_->duration(reported_).median_s());
+    const double w = filter_->duration(reported_).status_window_s();
     // What the model said at this moment, if it spoke of the step we believe in.
     const bool says_k = answer_now_ && answer_now_->step == reported_;
     const Status said = answer_now_ ? answer_now_->status : Status::InProgress;

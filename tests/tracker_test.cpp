@@ -387,6 +387,27 @@ TEST(TrackerPolicy, AFinishAnswerThatAsksForHelpNeedsLessTime) {
   }
 }
 
+// From a model whose help flag is worth weighing, an answer naming the current step well past
+// its start and asking for help announces the next step whatever status it gives: the status
+// is what such a model gets wrong more often. The same answer without help waits for the end.
+TEST(TrackerPolicy, AHelpFlaggedAnswerAnnouncesTheNextStepWhateverItsStatus) {
+  auto first_next_a = [](bool help) {
+    TruthfulModel model;
+    model.override_at = {{26.0, Status::InProgress}};
+    model.override_help = help;
+    model.override_half_s = 4.0;
+    for (const auto& d : run_chain(model))
+      if (d.deliver && d.kind == Kind::NextStep && d.step == StepId("a")) return d.t_s;
+    return -1.0;
+  };
+  const double with_help = first_next_a(true);
+  EXPECT_GE(with_help, 22.0);
+  EXPECT_LE(with_help, 30.0);
+  const double without = first_next_a(false);
+  EXPECT_GE(without, kStepS - kWindowS);
+  EXPECT_LE(without, kStepS);
+}
+
 // Doing c right after a (b, its prerequisite, never done) raises one mistake alert about b
 // while c is starting; doing them in order raises none.
 TEST(TrackerPolicy, ASkippedPrerequisiteRaisesOneAlertInTime) {

@@ -53,7 +53,7 @@ struct TrackerOptions {
   double reinstruct_stale_s = 15.0;  // given this long before the tracker moved to the step, it
                                      // may go out once more (also once after leaving the step)
   // mistake alerts: a step done before one of its prerequisites
-  double mistake_confidence = 0.7;   // the step the tracker moved to, this likely, ...
+  double mistake_confidence = 0.5;   // the step the tracker moved to, this likely, ...
   double mistake_within_s = 18.0;    // ... within this long of moving there,
   double mistake_answer_confidence = 0.3;  // or the step the model sees under way, this likely;
   int mistake_looks = 2;             // the model saw it under way in this many looks lately,

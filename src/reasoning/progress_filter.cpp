@@ -117,16 +117,12 @@ double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) 
     if (opt_.status_right <= 0 || st == Status::Transition) return r * p_status;
     // A right answer's status follows the phase of the step: "just start" early in it,
     // "about to finish" when it is likely to end within its last window.
-    const DurationModel& dm = durations_[static_cast<std::size_t>(h.cur)];
-    const double e = std::max(0.0, now_s_ - h.enter_s);
-    const double w = dm.status_window_s();
-    const double p_js = e < w ? 1.0 : 0.0;
-    const double p_atf = (1.0 - p_js) * dm.ends_within(e, w);
-    const double p_ip = 1.0 - p_js - p_atf;
+    const Phase ph = phase_of(h);
     const double c = opt_.status_right, o = (1.0 - c) / 2.0;
-    const double p_phase = st == Status::JustStart      ? p_js * c + (1.0 - p_js) * o
-                           : st == Status::AboutToFinish ? p_atf * c + (1.0 - p_atf) * o
-                                                         : p_ip * c + (1.0 - p_ip) * o;
+    const double share = st == Status::JustStart      ? ph.just_start
+                         : st == Status::AboutToFinish ? ph.about_to_finish
+                                                       : ph.in_progress;
+    const double p_phase = share * c + (1.0 - share) * o;
     return r * (1.0 - p_tr) * p_phase;
   }
   p_step = wrong * opt_.answer_any / n_other;
@@ -201,26 +197,36 @@ double ProgressFilter::over_probability(int i) const {
   return p;
 }
 
+ProgressFilter::Phase ProgressFilter::phase_of(const Hypothesis& h) const {
+  Phase out;
+  if (h.cur < 0) return out;
+  if (h.idle) {
+    out.over = 1.0;
+    return out;
+  }
+  const DurationModel& dm = durations_[static_cast<std::size_t>(h.cur)];
+  const double e = std::max(0.0, now_s_ - h.enter_s);
+  const double w = dm.status_window_s();
+  if (e < w) {
+    out.just_start = 1.0;
+    return out;
+  }
+  out.about_to_finish = dm.ends_within(e, w);
+  out.in_progress = 1.0 - out.about_to_finish;
+  return out;
+}
+
 ProgressFilter::Phase ProgressFilter::phase(int i) const {
   Phase out;
   if (i < 0 || i >= n_) return out;
-  const DurationModel& dm = durations_[static_cast<std::size_t>(i)];
-  const double w = dm.status_window_s();
   for (const auto& h : beam_) {
     if (h.cur != i) continue;
     const double p = std::exp(h.logw);
-    if (h.idle) {
-      out.over += p;
-      continue;
-    }
-    const double e = std::max(0.0, now_s_ - h.enter_s);
-    if (e < w) {
-      out.just_start += p;
-      continue;
-    }
-    const double end = dm.ends_within(e, w);
-    out.about_to_finish += p * end;
-    out.in_progress += p * (1.0 - end);
+    const Phase one = phase_of(h);
+    out.just_start += p * one.just_start;
+    out.in_progress += p * one.in_progress;
+    out.about_to_finish += p * one.about_to_finish;
+    out.over += p * one.over;
   }
   return out;
 }
@@ -231,8 +237,6 @@ std::vector<double> ProgressFilter::current_marginals() const {
     m[h.cur < 0 ? static_cast<std::size_t>(n_) : static_cast<std::size_t>(h.cur)] += std::exp(h.logw);
   return m;
 }
-
-double ProgressFilter::best_share() const { return std::exp(beam_.front().logw); }
 
 double ProgressFilter::done_probability(int i) const {
   double p = 0;

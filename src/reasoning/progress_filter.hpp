@@ -68,7 +68,6 @@ class ProgressFilter {
   };
   Phase phase(int i) const;
   const Hypothesis& best() const { return beam_.front(); }
-  double best_share() const;                        // posterior of the best hypothesis
   // P(step i already completed)
   double done_probability(int i) const;
   // Indices of prerequisites of step i that are not done in hypothesis h.
@@ -81,6 +80,7 @@ class ProgressFilter {
  private:
   bool allowed(std::uint64_t done, int i) const;
   double answer_likelihood(const Hypothesis& h, int a, Status st) const;
+  Phase phase_of(const Hypothesis& h) const;  // one hypothesis's phase of its step, shares of 1
   void normalise_and_prune();
 
   const Guideline& g_;

@@ -155,6 +155,17 @@ TEST_F(MainTimeline, TimelinessCountsOnlyTheFirstMessageOfAPeriod) {
   EXPECT_EQ(m.periods, 6);
   EXPECT_NEAR(m.sts_sum, sum, kTol);
   EXPECT_NEAR(m.sts, sum / 6.0, kTol);
+  // Split by kind. Guidance as a step starts: a [10,12] 0, b [20,27] exp(-1/7), c [35,41]
+  // exp(-1/6); two of three periods got a message. About to finish: a [18,20] 1, b and c 0;
+  // one of three.
+  EXPECT_EQ(m.start_periods, 3);
+  EXPECT_EQ(m.finish_periods, 3);
+  EXPECT_EQ(m.start_hits, 2);
+  EXPECT_EQ(m.finish_hits, 1);
+  EXPECT_NEAR(m.sts_start, (std::exp(-1.0 / 7.0) + std::exp(-1.0 / 6.0)) / 3.0, kTol);
+  EXPECT_NEAR(m.sts_finish, 1.0 / 3.0, kTol);
+  EXPECT_NEAR(m.start_hit_share, 2.0 / 3.0, kTol);
+  EXPECT_NEAR(m.finish_hit_share, 1.0 / 3.0, kTol);
 }
 
 TEST_F(MainTimeline, MessagePrecisionRateAndCost) {
@@ -315,6 +326,11 @@ TEST(Pool, WeightsByCounts) {
   EXPECT_NEAR(p.md, (2.0 + 6.0) / (24.0 + 6.0), kTol);
   EXPECT_NEAR(p.fd, (2.0 + 0.0) / (10.0 + 5.0), kTol);
   EXPECT_NEAR(p.sts, (1.0 + std::exp(-1.0 / 7.0) + std::exp(-1.0 / 6.0)) / 8.0, kTol);
+  // Session 2 adds one period of each kind, neither with a message.
+  EXPECT_NEAR(p.sts_start, (std::exp(-1.0 / 7.0) + std::exp(-1.0 / 6.0)) / 4.0, kTol);
+  EXPECT_NEAR(p.sts_finish, 1.0 / 4.0, kTol);
+  EXPECT_NEAR(p.start_hit_share, 2.0 / 4.0, kTol);
+  EXPECT_NEAR(p.finish_hit_share, 1.0 / 4.0, kTol);
   EXPECT_NEAR(p.msg_precision, 4.0 / 6.0, kTol);
   EXPECT_NEAR(p.task_minutes, 0.55 + 10.0 / 60.0, kTol);
   EXPECT_NEAR(p.msgs_per_min, 6.0 / (0.55 + 10.0 / 60.0), kTol);

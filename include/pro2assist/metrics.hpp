@@ -37,6 +37,11 @@ struct Metrics {
   double msgs_per_min = 0;
   double mistake_recall = 0, mistake_precision = 0;
   double calls_per_min = 0, calls_per_moment = 0;
+  // STS split by the kind of period: guidance as a step starts (from the end of the step
+  // before it to its just_start window's end) and each about_to_finish window; with the
+  // share of those periods that got any message for their step at all.
+  double sts_start = 0, sts_finish = 0;
+  double start_hit_share = 0, finish_hit_share = 0;
   // counts behind the ratios, for pooling across sessions
   int grid_points = 0, messages = 0, messages_in_period = 0;
   int periods = 0, mistake_windows = 0, mistake_hits = 0, mistake_msgs = 0, mistake_msgs_hit = 0;
@@ -47,6 +52,10 @@ struct Metrics {
   int in_period_points = 0, missed_points = 0;   // MD = missed / in-period
   int out_period_points = 0, false_points = 0;   // FD = false / out-of-period
   double sts_sum = 0;                            // STS = sts_sum / periods
+  int start_periods = 0, start_hits = 0;         // ... of which guidance as a step starts
+  double sts_start_sum = 0;
+  int finish_periods = 0, finish_hits = 0;       // ... and about_to_finish windows
+  double sts_finish_sum = 0;
   int guidance_msgs = 0;                         // delivered non-mistake messages (precision base)
 };
 

@@ -84,6 +84,10 @@ nlohmann::json metrics_to_json(const Metrics& m) {
       {"md", m.md},
       {"fd", m.fd},
       {"sts", m.sts},
+      {"sts_start", m.sts_start},
+      {"sts_finish", m.sts_finish},
+      {"start_hit_share", m.start_hit_share},
+      {"finish_hit_share", m.finish_hit_share},
       {"msg_precision", m.msg_precision},
       {"msgs_per_min", m.msgs_per_min},
       {"mistake_recall", m.mistake_recall},
@@ -109,6 +113,12 @@ nlohmann::json metrics_to_json(const Metrics& m) {
       {"out_period_points", m.out_period_points},
       {"false_points", m.false_points},
       {"sts_sum", m.sts_sum},
+      {"start_periods", m.start_periods},
+      {"start_hits", m.start_hits},
+      {"sts_start_sum", m.sts_start_sum},
+      {"finish_periods", m.finish_periods},
+      {"finish_hits", m.finish_hits},
+      {"sts_finish_sum", m.sts_finish_sum},
       {"guidance_msgs", m.guidance_msgs},
   };
 }

@@ -55,6 +55,10 @@ void derive_ratios(Metrics& m) {
   m.md = ratio(m.missed_points, m.in_period_points);
   m.fd = ratio(m.false_points, m.out_period_points);
   m.sts = ratio(m.sts_sum, m.periods);
+  m.sts_start = ratio(m.sts_start_sum, m.start_periods);
+  m.sts_finish = ratio(m.sts_finish_sum, m.finish_periods);
+  m.start_hit_share = ratio(m.start_hits, m.start_periods);
+  m.finish_hit_share = ratio(m.finish_hits, m.finish_periods);
   m.msg_precision = ratio(m.messages_in_period, m.guidance_msgs);
   m.msgs_per_min = ratio(m.messages, m.task_minutes);
   m.mistake_recall = ratio(m.mistake_hits, m.mistake_windows);
@@ -189,9 +193,13 @@ Metrics score(const Guideline& g, const Annotations& truth, const std::vector<De
 
   m.periods = static_cast<int>(periods.size());
   for (const auto& p : periods) {
+    (p.about_to_finish ? m.finish_periods : m.start_periods) += 1;
     for (const auto* msg : delivered) {
       if (inside(p, msg->t_s) && is_for(*msg, p.step)) {
-        m.sts_sum += std::exp(-(msg->t_s - p.start_s) / (p.end_s - p.start_s));
+        const double score = std::exp(-(msg->t_s - p.start_s) / (p.end_s - p.start_s));
+        m.sts_sum += score;
+        (p.about_to_finish ? m.sts_finish_sum : m.sts_start_sum) += score;
+        (p.about_to_finish ? m.finish_hits : m.start_hits) += 1;
         break;
       }
     }
@@ -249,6 +257,12 @@ Metrics pool(const std::vector<Metrics>& sessions) {
     m.out_period_points += s.out_period_points;
     m.false_points += s.false_points;
     m.sts_sum += s.sts_sum;
+    m.start_periods += s.start_periods;
+    m.start_hits += s.start_hits;
+    m.sts_start_sum += s.sts_start_sum;
+    m.finish_periods += s.finish_periods;
+    m.finish_hits += s.finish_hits;
+    m.sts_finish_sum += s.sts_finish_sum;
     m.guidance_msgs += s.guidance_msgs;
   }
   derive_ratios(m);

@@ -166,6 +166,10 @@ const std::vector<Column>& columns() {
        [](const Metrics& m) { return m.fd; }},
       {"STS", "step-aware timeliness: exp(-(t-s)/(e-s)) of the first message per period", 3, +1,
        [](const Metrics& m) { return m.sts; }},
+      {"STS start", "STS of the guidance periods alone: from the end of the step before to the "
+       "end of the step's just_start window", 3, +1, [](const Metrics& m) { return m.sts_start; }},
+      {"STS finish", "STS of the about_to_finish windows alone", 3, +1,
+       [](const Metrics& m) { return m.sts_finish; }},
       {"Msg prec.", "share of delivered guidance messages inside a period of their step", 3, +1,
        [](const Metrics& m) { return m.msg_precision; }},
       {"Msgs/min", "delivered messages per minute of task", 2, 0,

@@ -65,6 +65,22 @@ void print_summary(const EvalResults& r, bool no_model) {
         m.msg_precision, m.msgs_per_min, m.mistake_recall, m.mistake_precision, m.calls_per_min,
         m.calls_per_moment, row.sessions, row.failed);
   }
+  // Where timeliness is won or lost: the two kinds of proactive period apart.
+  dataset.clear();
+  for (const auto& row : r.summary) {
+    if (row.dataset != dataset) {
+      dataset = row.dataset;
+      std::printf("\n%s, STS by period: as a step starts, as it is about to finish "
+                  "(hit: share of periods with any message for their step)\n",
+                  dataset.c_str());
+      std::printf("%-10s %5s %9s %9s %10s %10s\n", "reasoner", "acc", "STS-start", "hit-start",
+                  "STS-finish", "hit-finish");
+    }
+    const Metrics& m = row.metrics;
+    const std::string acc = no_model ? "none" : fmt::format("{:.2f}", row.accuracy);
+    std::printf("%-10s %5s %9.3f %9.3f %10.3f %10.3f\n", row.reasoner.c_str(), acc.c_str(),
+                m.sts_start, m.start_hit_share, m.sts_finish, m.finish_hit_share);
+  }
 }
 
 // One warning per reasoner that failed somewhere, with the first reason: a missing reasoner

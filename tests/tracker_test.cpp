@@ -317,11 +317,12 @@ const Decision* first_message(const std::vector<Decision>& ds, Kind kind, const 
 
 // With a model that is always right, the next step is announced while each step is about to
 // finish, every instruction lands in its step's start (or the pause before it), and nothing is
-// said twice.
+// said twice: not even an instruction in other words.
 TEST(TrackerPolicy, NextStepBeforeTheEndInstructionsNeverLate) {
   TruthfulModel model;
   const auto ds = run_chain(model);
   std::set<std::string> texts;
+  std::set<StepId> instructed;
   int instructions = 0;
   for (const auto& d : ds) {
     if (!d.deliver) continue;
@@ -329,6 +330,7 @@ TEST(TrackerPolicy, NextStepBeforeTheEndInstructionsNeverLate) {
     if (d.kind != Kind::Instruction) continue;
     ++instructions;
     ASSERT_TRUE(d.about.has_value());
+    EXPECT_TRUE(instructed.insert(*d.about).second) << "instructed twice: " << *d.about;
     const double start = (d.about->front() - 'a') * kStepS;
     EXPECT_GE(d.t_s, start - kWindowS) << *d.about;
     EXPECT_LE(d.t_s, start + kWindowS) << *d.about;
@@ -438,6 +440,23 @@ TEST(TrackerPolicy, AnInstructionSpentOnAWrongSwitchIsGivenAgainWhenTheStepBegin
   ASSERT_EQ(b_instructions.size(), 2u);
   EXPECT_LT(b_instructions[0].t_s, 22.0);  // on the misreading
   EXPECT_GE(b_instructions[1].t_s, kStepS - kWindowS);
+  EXPECT_LE(b_instructions[1].t_s, kStepS + kWindowS);
+  EXPECT_NE(b_instructions[0].message, b_instructions[1].message);
+}
+
+// A short misreading (b "just started", 24-30 s) while a still has 10 s to go sends b's
+// instruction early; the model then sees a under way again. When it sees b begin and asks for
+// help, the instruction goes out once more, in other words, while b is starting. Without the
+// sighting of a in between (a right model), the step gets one instruction: see above.
+TEST(TrackerPolicy, AnInstructionGivenBeforeItsStepGoesOutAgainWhenTheStepBegins) {
+  TruthfulModel model;
+  model.misreading = TruthfulModel::Misreading{24.0, 30.0, "b"};
+  std::vector<Decision> b_instructions;
+  for (const auto& d : run_chain(model))
+    if (d.deliver && d.kind == Kind::Instruction && d.about == StepId("b")) b_instructions.push_back(d);
+  ASSERT_EQ(b_instructions.size(), 2u);
+  EXPECT_LT(b_instructions[0].t_s, kStepS - kWindowS);  // on the misreading
+  EXPECT_GE(b_instructions[1].t_s, kStepS);
   EXPECT_LE(b_instructions[1].t_s, kStepS + kWindowS);
   EXPECT_NE(b_instructions[0].message, b_instructions[1].message);
 }

@@ -114,6 +114,8 @@ class TrackerReasoner final : public Reasoner {
     hesitated_.assign(g.size(), false);
     reinstructed_.assign(g.size(), false);
     instructed_s_.assign(g.size(), -1e18);
+    instructed_after_.assign(g.size(), -1);
+    named_last_s_.assign(g.size(), -1e18);
     mistake_for_.assign(g.size(), false);
     named_s_.assign(g.size(), {});
     working_s_.assign(g.size(), {});
@@ -191,6 +193,7 @@ class TrackerReasoner final : public Reasoner {
     if (a.status != Status::Transition) look(working_s_[static_cast<std::size_t>(k)]);
     last_answer_ = k;
     last_answer_s_ = t;
+    named_last_s_[static_cast<std::size_t>(k)] = t;
     if (k == reported_) status_answers_.push_back({t, a.status, a.trigger});
     help_flag_.add(a.status, a.trigger);
     answer_now_ = Said{k, a.status, a.trigger};
@@ -220,6 +223,7 @@ class TrackerReasoner final : public Reasoner {
         std::find(completed_.begin(), completed_.end(), reported_) == completed_.end())
       completed_.push_back(reported_);
     completed_.erase(std::remove(completed_.begin(), completed_.end(), arg), completed_.end());
+    left_ = reported_;
     reported_ = arg;
     switched_s_ = t;
     status_answers_.clear();
@@ -311,6 +315,17 @@ class TrackerReasoner final : public Reasoner {
     instructed_[k] = false;
   }
 
+  // The model sees step x beginning and says help is needed, while since x's instruction went
+  // out it still saw the step before x under way: the instruction came before the step it was
+  // for (the tracker moved on too soon), and may go out once more now that it is wanted. A
+  // model that is right sees no such thing: one instruction per step.
+  void reinstruct_if_early(std::size_t x) {
+    const int before = instructed_after_[x];
+    if (instructed_[x] && before >= 0 &&
+        named_last_s_[static_cast<std::size_t>(before)] > instructed_s_[x])
+      allow_reinstruction(x);
+  }
+
   // A second instruction for a step is worded differently: the budget never repeats a text.
   std::string instruction_text(const Step& s, std::size_t k) const {
     return (reinstructed_[k] ? "Now: " : "") + s.text + (s.details.empty() ? "" : ". " + s.details);
@@ -354,6 +369,8 @@ class TrackerReasoner final : public Reasoner {
     // An instruction given long before the tracker moved to the step (announced as next, then
     // the step did not come) is stale: the step may be instructed once more now it has begun.
     if (instructed_s_[k] < switched_s_ - opt_.reinstruct_stale_s) allow_reinstruction(k);
+
+    if (says_k && help && said == Status::JustStart) reinstruct_if_early(k);
 
     // 1. How to do the step, while it is just starting: later it is no longer proactive.
     // The model seeing it just begun, and saying help is needed, outweighs the tracker's own
@@ -415,9 +432,10 @@ class TrackerReasoner final : public Reasoner {
       if (answer_now_ && answer_now_->step != reported_ &&
           (said == Status::Transition || said == Status::JustStart) &&
           over >= (help ? opt_.preannounce_help_idle : opt_.preannounce_idle) &&
-          std::find(cand.begin(), cand.end(), answer_now_->step) != cand.end())
+          std::find(cand.begin(), cand.end(), answer_now_->step) != cand.end()) {
         x = answer_now_->step;
-      else if (cand.size() == 1 && over >= opt_.preannounce_sure_idle)
+        if (help) reinstruct_if_early(static_cast<std::size_t>(x));
+      } else if (cand.size() == 1 && over >= opt_.preannounce_sure_idle)
         x = cand.front();  // only one step can come next
       if (x >= 0 && !instructed_[static_cast<std::size_t>(x)]) {
         const Step& xs = g.at(static_cast<std::size_t>(x));
@@ -453,6 +471,8 @@ class TrackerReasoner final : public Reasoner {
       if (it->kind == Kind::Instruction && about) {
         instructed_[*about] = true;
         instructed_s_[*about] = t;
+        // The step it follows: the one the tracker is on, or left for it.
+        instructed_after_[*about] = static_cast<int>(*about) == reported_ ? left_ : reported_;
       }
       if (it->kind == Kind::NextStep && step) finish_said_s_[*step].push_back(t);
       d.deliver = true;
@@ -473,6 +493,7 @@ class TrackerReasoner final : public Reasoner {
   int reported_ = -1;
   double reported_since_s_ = 0;  // when the reported step began, as the tracker believes
   double switched_s_ = 0;        // when the tracker moved to it
+  int left_ = -1;                // the step it left then
   bool model_ = false;       // a model is there to ask and answers
   bool model_down_ = false;  // its last call failed
   std::vector<int> completed_;
@@ -488,6 +509,8 @@ class TrackerReasoner final : public Reasoner {
   std::vector<bool> instructed_, hesitated_, mistake_for_;
   std::vector<bool> reinstructed_;   // a step's instruction may go out a second time, once
   std::vector<double> instructed_s_;  // when each step's instruction went out
+  std::vector<int> instructed_after_;  // ... and the step it was taken to follow (-1: none)
+  std::vector<double> named_last_s_;   // the last answer naming each step
   std::vector<std::vector<double>> named_s_;    // separate looks at which the model named each step
   std::vector<std::vector<double>> working_s_;  // ... and saw it under way (not between steps)
   std::vector<std::vector<double>> finish_said_s_;  // when "next" went out for each step

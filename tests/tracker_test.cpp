@@ -162,6 +162,31 @@ TEST(ProgressFilter, PhaseFollowsStatusAndTimeInStep) {
   EXPECT_LT(other.just_start + other.in_progress + other.about_to_finish + other.over, 1e-3);
 }
 
+// Which steps may come next, over the whole posterior: both branches of the diamond while a
+// is under way, d only once b is done and c is under way.
+TEST(ProgressFilter, NextProbabilityFollowsTheGraphOverThePosterior) {
+  Guideline g = diamond();
+  ProgressFilter f(g, durations(g), {});
+  double t = 0;
+  auto see = [&](int step, Status st, int seconds) {
+    for (int i = 0; i < seconds; ++i) {
+      f.predict(t += 1.0, 1.0, 1.0);
+      f.observe(step, st, 1.0);
+    }
+  };
+  see(0, Status::InProgress, 10);
+  EXPECT_LT(f.next_probability(0), 0.1);  // under way
+  EXPECT_GT(f.next_probability(1), 0.9);
+  EXPECT_GT(f.next_probability(2), 0.9);
+  EXPECT_LT(f.next_probability(3), 1e-3);  // needs b and c
+  see(0, Status::AboutToFinish, 10);
+  see(1, Status::InProgress, 20);
+  see(2, Status::JustStart, 4);
+  EXPECT_LT(f.next_probability(1), 0.1);  // done
+  EXPECT_LT(f.next_probability(2), 0.1);  // under way
+  EXPECT_GT(f.next_probability(3), 0.5);
+}
+
 TEST(TrackerReasoner, RunsWithoutAModelOnDurationsAndMotion) {
   Guideline g = diamond();
   auto none = make_no_model();

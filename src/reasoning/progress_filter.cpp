@@ -245,6 +245,17 @@ double ProgressFilter::done_probability(int i) const {
   return p;
 }
 
+double ProgressFilter::next_probability(int i) const {
+  double p = 0;
+  for (const auto& h : beam_) {
+    const std::uint64_t done_after =
+        (h.cur < 0 || h.idle) ? h.done : (h.done | (std::uint64_t{1} << h.cur));
+    if (((done_after >> i) & 1U) || i == h.cur) continue;
+    if (allowed(done_after, i)) p += std::exp(h.logw);
+  }
+  return p;
+}
+
 std::vector<int> ProgressFilter::missing_prereqs(const Hypothesis& h, int i) const {
   std::vector<int> out;
   for (std::size_t p : g_.prereqs(static_cast<std::size_t>(i)))

@@ -70,6 +70,8 @@ class ProgressFilter {
   const Hypothesis& best() const { return beam_.front(); }
   // P(step i already completed)
   double done_probability(int i) const;
+  // P(step i may come next: not done, not under way, its prerequisites done)
+  double next_probability(int i) const;
   // Indices of prerequisites of step i that are not done in hypothesis h.
   std::vector<int> missing_prereqs(const Hypothesis& h, int i) const;
   const DurationModel& duration(int i) const { return durations_.at(static_cast<std::size_t>(i)); }

@@ -73,6 +73,9 @@ struct TrackerOptions {
   double preannounce_sure_idle = 0.5;
   double preannounce_idle = 0.5;
   double preannounce_help_idle = 0.0;  // ... when the model also says help is needed
+  // The step the model sees coming may come next in the best hypothesis, or in this share of
+  // the posterior (the best one can be wrong about which branch was done).
+  double preannounce_next_share = 0.3;
   double hesitation_quantile = 0.99;
   double hesitation_quiet_s = 8.0;
   double message_ttl_s = 8.0;

@@ -432,7 +432,8 @@ class TrackerReasoner final : public Reasoner {
       if (answer_now_ && answer_now_->step != reported_ &&
           (said == Status::Transition || said == Status::JustStart) &&
           over >= (help ? opt_.preannounce_help_idle : opt_.preannounce_idle) &&
-          std::find(cand.begin(), cand.end(), answer_now_->step) != cand.end()) {
+          (std::find(cand.begin(), cand.end(), answer_now_->step) != cand.end() ||
+           filter_->next_probability(answer_now_->step) >= opt_.preannounce_next_share)) {
         x = answer_now_->step;
         if (help) reinstruct_if_early(static_cast<std::size_t>(x));
       } else if (cand.size() == 1 && over >= opt_.preannounce_sure_idle)

@@ -341,7 +341,7 @@ const Decision* first_message(const std::vector<Decision>& ds, Kind kind, const 
 }  // namespace
 
 // With a model that is always right, the next step is announced while each step is about to
-// finish, every instruction lands in its step's start (or the pause before it), and nothing is
+// finish (the end of the task as the last one is), every instruction lands in its step's start (or the pause before it), and nothing is
 // said twice: not even an instruction in other words.
 TEST(TrackerPolicy, NextStepBeforeTheEndInstructionsNeverLate) {
   TruthfulModel model;
@@ -370,6 +370,13 @@ TEST(TrackerPolicy, NextStepBeforeTheEndInstructionsNeverLate) {
     EXPECT_LE(next->t_s, end) << k;
     EXPECT_EQ(next->about, StepId(1, static_cast<char>('a' + i + 1)));
   }
+  // Nothing follows c: as it is about to finish, the person hears that it is the last step.
+  const Decision* last = first_message(ds, Kind::NextStep, "c");
+  ASSERT_NE(last, nullptr);
+  EXPECT_GE(last->t_s, 3 * kStepS - kWindowS);
+  EXPECT_LE(last->t_s, 3 * kStepS);
+  EXPECT_EQ(last->about, StepId("c"));
+  EXPECT_NE(last->message.find("Last step"), std::string::npos) << last->message;
 }
 
 // One odd "about to finish" reading early in a step (the model does not ask for help with it)

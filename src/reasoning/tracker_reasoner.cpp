@@ -326,6 +326,14 @@ class TrackerReasoner final : public Reasoner {
       allow_reinstruction(x);
   }
 
+  // Every other step is done, as the likeliest hypothesis has it.
+  bool is_last_step(std::size_t k, const Guideline& g) const {
+    const std::uint64_t done = filter_->best().done | (std::uint64_t{1} << k);
+    for (std::size_t i = 0; i < g.size(); ++i)
+      if (!((done >> i) & 1U)) return false;
+    return true;
+  }
+
   // A second instruction for a step is worded differently: the budget never repeats a text.
   std::string instruction_text(const Step& s, std::size_t k) const {
     return (reinstructed_[k] ? "Now: " : "") + s.text + (s.details.empty() ? "" : ". " + s.details);
@@ -420,6 +428,11 @@ class TrackerReasoner final : public Reasoner {
         if (!said_at.empty() || budget_.already_said(text))
           text = "When \"" + s.text + "\" is done: " + ns.text;
         queue({2, t, Kind::NextStep, s.id, ns.id, text, s.critical, reported_});
+      } else if (is_last_step(k, g)) {
+        // Nothing comes next: the person hears that this is the end of the task.
+        queue({2, t, Kind::NextStep, s.id, s.id,
+               "Last step: once \"" + s.text + "\" is done, the task is complete.", s.critical,
+               reported_});
       }
     }
 

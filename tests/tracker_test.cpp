@@ -2,6 +2,8 @@
 // seed on CaptainCook4D recordings through the same engine and simulated model.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <cmath>
 
 #include "pro2assist/evaluation.hpp"
@@ -318,8 +320,8 @@ class TruthfulModel : public ModelClient {
   std::string name() const override { return "truthful"; }
 };
 
-std::vector<Decision> run_chain(TruthfulModel& model, const TrackerOptions& opt = {}) {
-  const Guideline g = chain();
+std::vector<Decision> run_chain(TruthfulModel& model, const TrackerOptions& opt = {},
+                                const Guideline& g = chain()) {
   auto r = make_tracker_reasoner(opt);
   ReasonerContext ctx{&g, "s", &model};
   std::vector<Decision> out;
@@ -474,6 +476,23 @@ TEST(TrackerPolicy, AnInstructionSpentOnAWrongSwitchIsGivenAgainWhenTheStepBegin
   EXPECT_GE(b_instructions[1].t_s, kStepS - kWindowS);
   EXPECT_LE(b_instructions[1].t_s, kStepS + kWindowS);
   EXPECT_NE(b_instructions[0].message, b_instructions[1].message);
+}
+
+// Recipes repeat steps word for word ("Continue slicing to create 1 more pinwheel"): the
+// budget never shows a text twice, so the repeated step's instruction comes in other words
+// rather than not at all.
+TEST(TrackerPolicy, AStepWordedLikeAnEarlierOneStillGetsItsInstruction) {
+  Guideline g = chain();
+  g.steps[1].text = g.steps[0].text;
+  g.finalize();
+  TruthfulModel model;
+  std::map<StepId, std::string> instruction;
+  for (const auto& d : run_chain(model, {}, g))
+    if (d.deliver && d.kind == Kind::Instruction && d.about) instruction.emplace(*d.about, d.message);
+  ASSERT_EQ(instruction.count("a"), 1u);
+  ASSERT_EQ(instruction.count("b"), 1u);
+  EXPECT_NE(instruction["a"], instruction["b"]);
+  EXPECT_NE(instruction["b"].find(g.steps[1].text), std::string::npos) << instruction["b"];
 }
 
 // A short misreading (b "just started", 24-30 s) while a still has 10 s to go sends b's

@@ -334,9 +334,18 @@ class TrackerReasoner final : public Reasoner {
     return true;
   }
 
-  // A second instruction for a step is worded differently: the budget never repeats a text.
+  // The budget never repeats a text: a message said a second time (or a step whose text another
+  // step shares) takes the first of its wordings, from `first` on, not used yet.
+  std::string fresh_text(const std::vector<std::string>& forms, std::size_t first) const {
+    for (std::size_t f = first; f < forms.size(); ++f)
+      if (!budget_.already_said(forms[f])) return forms[f];
+    return forms.back();
+  }
+
+  // A second instruction for a step is worded differently.
   std::string instruction_text(const Step& s, std::size_t k) const {
-    return (reinstructed_[k] ? "Now: " : "") + s.text + (s.details.empty() ? "" : ". " + s.details);
+    const std::string how = s.text + (s.details.empty() ? "" : ". " + s.details);
+    return fresh_text({how, "Now: " + how, "Again: " + how}, reinstructed_[k] ? 1 : 0);
   }
 
   // A mistake alert for step c done out of order: the model must have seen c under way in
@@ -423,16 +432,20 @@ class TrackerReasoner final : public Reasoner {
       auto nxt = filter_->likely_next(filter_->best());
       if (!nxt.empty()) {
         const Step& ns = g.at(static_cast<std::size_t>(nxt.front()));
-        // The same next step may follow several parallel ones: a reminder, not a repeat.
-        std::string text = "Next: " + ns.text;
-        if (!said_at.empty() || budget_.already_said(text))
-          text = "When \"" + s.text + "\" is done: " + ns.text;
+        // The same next step may follow several parallel ones, and a second announcement is
+        // a reminder: each in words not used yet (the budget never repeats a text).
+        const std::string text =
+            fresh_text({"Next: " + ns.text, "When \"" + s.text + "\" is done: " + ns.text,
+                        "After \"" + s.text + "\", go on with: " + ns.text},
+                       said_at.empty() ? 0 : 1);
         queue({2, t, Kind::NextStep, s.id, ns.id, text, s.critical, reported_});
       } else if (is_last_step(k, g)) {
         // Nothing comes next: the person hears that this is the end of the task.
-        queue({2, t, Kind::NextStep, s.id, s.id,
-               "Last step: once \"" + s.text + "\" is done, the task is complete.", s.critical,
-               reported_});
+        const std::string text =
+            fresh_text({"Last step: once \"" + s.text + "\" is done, the task is complete.",
+                        "Almost done: \"" + s.text + "\" is the last step."},
+                       said_at.empty() ? 0 : 1);
+        queue({2, t, Kind::NextStep, s.id, s.id, text, s.critical, reported_});
       }
     }
 

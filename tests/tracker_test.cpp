@@ -497,8 +497,8 @@ TEST(TrackerPolicy, AStepWordedLikeAnEarlierOneStillGetsItsInstruction) {
 
 // A short misreading (b "just started", 24-30 s) while a still has 10 s to go sends b's
 // instruction early; the model then sees a under way again. When it sees b begin and asks for
-// help, the instruction goes out once more, in other words, while b is starting. Without the
-// sighting of a in between (a right model), the step gets one instruction: see above.
+// help, the instruction goes out once more, in other words, while b is starting. Without
+// another step named in between (a right model), a step gets one instruction: see above.
 TEST(TrackerPolicy, AnInstructionGivenBeforeItsStepGoesOutAgainWhenTheStepBegins) {
   TruthfulModel model;
   model.misreading = TruthfulModel::Misreading{24.0, 30.0, "b"};

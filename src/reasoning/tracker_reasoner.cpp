@@ -114,7 +114,6 @@ class TrackerReasoner final : public Reasoner {
     hesitated_.assign(g.size(), false);
     reinstructed_.assign(g.size(), false);
     instructed_s_.assign(g.size(), -1e18);
-    instructed_after_.assign(g.size(), -1);
     named_last_s_.assign(g.size(), -1e18);
     mistake_for_.assign(g.size(), false);
     named_s_.assign(g.size(), {});
@@ -223,7 +222,6 @@ class TrackerReasoner final : public Reasoner {
         std::find(completed_.begin(), completed_.end(), reported_) == completed_.end())
       completed_.push_back(reported_);
     completed_.erase(std::remove(completed_.begin(), completed_.end(), arg), completed_.end());
-    left_ = reported_;
     reported_ = arg;
     switched_s_ = t;
     status_answers_.clear();
@@ -316,14 +314,16 @@ class TrackerReasoner final : public Reasoner {
   }
 
   // The model sees step x beginning and says help is needed, while since x's instruction went
-  // out it still saw the step before x under way: the instruction came before the step it was
-  // for (the tracker moved on too soon), and may go out once more now that it is wanted. A
-  // model that is right sees no such thing: one instruction per step.
+  // out it named another step: the instruction may have come before the step it was for (the
+  // tracker moved on too soon), and may go out once more now that it is wanted. A model that
+  // is right names nothing else between a step's start and its end: one instruction per step.
   void reinstruct_if_early(std::size_t x) {
-    const int before = instructed_after_[x];
-    if (instructed_[x] && before >= 0 &&
-        named_last_s_[static_cast<std::size_t>(before)] > instructed_s_[x])
-      allow_reinstruction(x);
+    if (!instructed_[x]) return;
+    for (std::size_t i = 0; i < named_last_s_.size(); ++i)
+      if (i != x && named_last_s_[i] > instructed_s_[x]) {
+        allow_reinstruction(x);
+        return;
+      }
   }
 
   // Every other step is done, as the likeliest hypothesis has it.
@@ -498,8 +498,6 @@ class TrackerReasoner final : public Reasoner {
       if (it->kind == Kind::Instruction && about) {
         instructed_[*about] = true;
         instructed_s_[*about] = t;
-        // The step it follows: the one the tracker is on, or left for it.
-        instructed_after_[*about] = static_cast<int>(*about) == reported_ ? left_ : reported_;
       }
       if (it->kind == Kind::NextStep && step) finish_said_s_[*step].push_back(t);
       d.deliver = true;
@@ -520,7 +518,6 @@ class TrackerReasoner final : public Reasoner {
   int reported_ = -1;
   double reported_since_s_ = 0;  // when the reported step began, as the tracker believes
   double switched_s_ = 0;        // when the tracker moved to it
-  int left_ = -1;                // the step it left then
   bool model_ = false;       // a model is there to ask and answers
   bool model_down_ = false;  // its last call failed
   std::vector<int> completed_;
@@ -536,7 +533,6 @@ class TrackerReasoner final : public Reasoner {
   std::vector<bool> instructed_, hesitated_, mistake_for_;
   std::vector<bool> reinstructed_;   // a step's instruction may go out a second time, once
   std::vector<double> instructed_s_;  // when each step's instruction went out
-  std::vector<int> instructed_after_;  // ... and the step it was taken to follow (-1: none)
   std::vector<double> named_last_s_;   // the last answer naming each step
   std::vector<std::vector<double>> named_s_;    // separate looks at which the model named each step
   std::vector<std::vector<double>> working_s_;  // ... and saw it under way (not between steps)

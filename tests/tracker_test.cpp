@@ -465,12 +465,23 @@ TEST(TrackerPolicy, ASkippedPrerequisiteRaisesOneAlertInTime) {
 
 // A misreading long enough to move the tracker to b early sends b's instruction then; when b
 // really begins, the instruction goes out once more, in other words, while b is starting.
-TEST(TrackerPolicy, AnInstructionSpentOnAWrongSwitchIsGivenAgainWhenTheStepBegins) {
+namespace {
+
+// The instructions for b delivered on the chain while the model reads b "just started" from
+// `from_s` to `to_s`.
+std::vector<Decision> b_instructions_with_misreading(double from_s, double to_s) {
   TruthfulModel model;
-  model.misreading = TruthfulModel::Misreading{8.0, 28.0, "b"};
-  std::vector<Decision> b_instructions;
+  model.misreading = TruthfulModel::Misreading{from_s, to_s, "b"};
+  std::vector<Decision> out;
   for (const auto& d : run_chain(model))
-    if (d.deliver && d.kind == Kind::Instruction && d.about == StepId("b")) b_instructions.push_back(d);
+    if (d.deliver && d.kind == Kind::Instruction && d.about == StepId("b")) out.push_back(d);
+  return out;
+}
+
+}  // namespace
+
+TEST(TrackerPolicy, AnInstructionSpentOnAWrongSwitchIsGivenAgainWhenTheStepBegins) {
+  const auto b_instructions = b_instructions_with_misreading(8.0, 28.0);
   ASSERT_EQ(b_instructions.size(), 2u);
   EXPECT_LT(b_instructions[0].t_s, 22.0);  // on the misreading
   EXPECT_GE(b_instructions[1].t_s, kStepS - kWindowS);
@@ -500,11 +511,7 @@ TEST(TrackerPolicy, AStepWordedLikeAnEarlierOneStillGetsItsInstruction) {
 // help, the instruction goes out once more, in other words, while b is starting. Without
 // another step named in between (a right model), a step gets one instruction: see above.
 TEST(TrackerPolicy, AnInstructionGivenBeforeItsStepGoesOutAgainWhenTheStepBegins) {
-  TruthfulModel model;
-  model.misreading = TruthfulModel::Misreading{24.0, 30.0, "b"};
-  std::vector<Decision> b_instructions;
-  for (const auto& d : run_chain(model))
-    if (d.deliver && d.kind == Kind::Instruction && d.about == StepId("b")) b_instructions.push_back(d);
+  const auto b_instructions = b_instructions_with_misreading(24.0, 30.0);
   ASSERT_EQ(b_instructions.size(), 2u);
   EXPECT_LT(b_instructions[0].t_s, kStepS - kWindowS);  // on the misreading
   EXPECT_GE(b_instructions[1].t_s, kStepS);

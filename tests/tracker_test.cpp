@@ -2,9 +2,9 @@
 // seed on CaptainCook4D recordings through the same engine and simulated model.
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "pro2assist/evaluation.hpp"
 #include "pro2assist/reasoner.hpp"
@@ -13,8 +13,6 @@
 #include "reasoning/help_flag.hpp"
 #include "reasoning/reasoners.hpp"
 #include "assist/message_budget.hpp"
-
-#include <set>
 
 using namespace p2a;
 
@@ -343,8 +341,8 @@ const Decision* first_message(const std::vector<Decision>& ds, Kind kind, const 
 }  // namespace
 
 // With a model that is always right, the next step is announced while each step is about to
-// finish (the end of the task as the last one is), every instruction lands in its step's start (or the pause before it), and nothing is
-// said twice: not even an instruction in other words.
+// finish (the end of the task as the last one is), every instruction lands in its step's start
+// (or the pause before it), and nothing is said twice: not even an instruction in other words.
 TEST(TrackerPolicy, NextStepBeforeTheEndInstructionsNeverLate) {
   TruthfulModel model;
   const auto ds = run_chain(model);

@@ -114,7 +114,6 @@ class TrackerReasoner final : public Reasoner {
     hesitated_.assign(g.size(), false);
     reinstructed_.assign(g.size(), false);
     instructed_s_.assign(g.size(), -1e18);
-    named_last_s_.assign(g.size(), -1e18);
     mistake_for_.assign(g.size(), false);
     named_s_.assign(g.size(), {});
     working_s_.assign(g.size(), {});
@@ -192,7 +191,6 @@ class TrackerReasoner final : public Reasoner {
     if (a.status != Status::Transition) look(working_s_[static_cast<std::size_t>(k)]);
     last_answer_ = k;
     last_answer_s_ = t;
-    named_last_s_[static_cast<std::size_t>(k)] = t;
     if (k == reported_) status_answers_.push_back({t, a.status, a.trigger});
     help_flag_.add(a.status, a.trigger);
     answer_now_ = Said{k, a.status, a.trigger};
@@ -314,13 +312,13 @@ class TrackerReasoner final : public Reasoner {
   }
 
   // The model sees step x beginning and says help is needed, while since x's instruction went
-  // out it named another step: the instruction may have come before the step it was for (the
+  // out it named another step (in a look of its own): the instruction may have come before the step it was for (the
   // tracker moved on too soon), and may go out once more now that it is wanted. A model that
   // is right names nothing else between a step's start and its end: one instruction per step.
   void reinstruct_if_early(std::size_t x) {
     if (!instructed_[x]) return;
-    for (std::size_t i = 0; i < named_last_s_.size(); ++i)
-      if (i != x && named_last_s_[i] > instructed_s_[x]) {
+    for (std::size_t i = 0; i < named_s_.size(); ++i)
+      if (i != x && !named_s_[i].empty() && named_s_[i].back() > instructed_s_[x]) {
         allow_reinstruction(x);
         return;
       }
@@ -533,7 +531,6 @@ class TrackerReasoner final : public Reasoner {
   std::vector<bool> instructed_, hesitated_, mistake_for_;
   std::vector<bool> reinstructed_;   // a step's instruction may go out a second time, once
   std::vector<double> instructed_s_;  // when each step's instruction went out
-  std::vector<double> named_last_s_;   // the last answer naming each step
   std::vector<std::vector<double>> named_s_;    // separate looks at which the model named each step
   std::vector<std::vector<double>> working_s_;  // ... and saw it under way (not between steps)
   std::vector<std::vector<double>> finish_said_s_;  // when "next" went out for each step

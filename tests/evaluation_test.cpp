@@ -253,6 +253,42 @@ TEST(SessionCases, ReadsSessionFoldersWithTheirGuideline) {
   }
 }
 
+// Recordings handed over as ground truth only (no sensor streams, no duration_s) are scored
+// over their whole length: the replay runs to the end of the last annotated step.
+TEST(SessionCases, AFolderWithOnlyGroundTruthIsReplayedToItsEnd) {
+  const fs::path dir = fs::path(P2A_TEST_TMP) / "evaluation" / "truth-only" / "tea";
+  fs::remove_all(dir.parent_path());
+  fs::create_directories(dir);
+  const Guideline g = load_guideline(kDatasets / "angel_tasks/cooking/recipe_tea.yaml");
+  TimelineOptions topt;
+  topt.seed = 21;
+  const Annotations truth = simulate_timeline(g, topt);
+  Session s;
+  s.meta.session_id = "tea";
+  s.meta.task = g.id;
+  write_session(s, dir);
+  write_annotations(truth, dir / "annotations.json");
+  save_guideline(g, dir / "guideline.yaml");
+
+  const auto cases = session_cases(dir.parent_path());
+  ASSERT_EQ(cases.size(), 1u);
+  double last_end = 0;
+  for (const auto& seg : truth.steps) last_end = std::max(last_end, seg.end_s);
+  EXPECT_NEAR(cases[0].session.end_s(), last_end + 5.0, 1e-3);
+  EXPECT_TRUE(cases[0].session.imu.empty());
+
+  EvalOptions opt;
+  opt.reasoners = {"tracker"};
+  opt.accuracies = {0.7};
+  opt.jobs = 1;
+  const auto r = run_evaluation(cases, opt);
+  ASSERT_EQ(r.runs.size(), 1u);
+  ASSERT_TRUE(r.runs[0].error.empty()) << r.runs[0].error;
+  // Decisions cover the whole task: most grid points name the right step.
+  EXPECT_GT(r.runs[0].metrics.step_acc, 0.5);
+  EXPECT_GT(r.runs[0].metrics.model_calls, 0);
+}
+
 TEST(SessionCases, MissingFolderIsAnError) {
   EXPECT_THROW(session_cases(fs::path(P2A_TEST_TMP) / "evaluation" / "nowhere"), Error);
 }

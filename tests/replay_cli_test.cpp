@@ -310,6 +310,51 @@ TEST(ReplayCli, SimulatedModelNeedsAnnotations) {
   expect_one_line_error(r, "annotations.json");
 }
 
+// A folder holding only session.json and its ground truth (how a recording with no sensor
+// streams is handed over) replays to the end of its last annotated step, not for 0 s.
+TEST(ReplayCli, SessionWithOnlyGroundTruthReplaysToItsEnd) {
+  const fs::path dir = tmp_dir("truth-only");
+  std::ofstream(dir / "session.json") << json{{"session_id", "truth-only"}, {"task", "tea"}}.dump();
+  fs::copy_file(kSource / "examples" / "tea-session" / "annotations.json",
+                dir / "annotations.json");
+  const json truth = json::parse(slurp(dir / "annotations.json"));
+  double last_end = 0;
+  for (const auto& seg : truth["steps"]) last_end = std::max(last_end, seg["end_s"].get<double>());
+  ASSERT_GT(last_end, 60.0);
+  const std::string task = " --task " + quoted(kSource / "examples" / "tea.yaml");
+
+  const CliRun r = run_cli("replay " + quoted(dir) + task + " --vlm sim --quiet --out " +
+                               quoted(dir / "d.jsonl"),
+                           "truth-only");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("annotations.json"), std::string::npos) << r.err;
+  const auto ds = read_stream(dir / "d.jsonl", step_ids(tea()));
+  ASSERT_FALSE(ds.empty());
+  EXPECT_GE(ds.back()["t_s"].get<double>(), last_end);
+  EXPECT_LE(ds.back()["t_s"].get<double>(), last_end + 5.0 + 1e-6);
+  // Without sensors every 1-s pair is a key moment, and the tracker follows the steps.
+  EXPECT_EQ(parse_summary(r.out).key_moments, ds.size());
+  EXPECT_TRUE(std::any_of(ds.begin(), ds.end(), [](const json& d) { return d["step"].is_string(); }));
+
+  // --duration overrides.
+  const CliRun shorter = run_cli("replay " + quoted(dir) + task + " --vlm none --quiet --duration 20 --out " +
+                                     quoted(dir / "d20.jsonl"),
+                                 "truth-only-20");
+  ASSERT_EQ(shorter.code, 0) << shorter.err;
+  const auto ds20 = read_stream(dir / "d20.jsonl", step_ids(tea()));
+  ASSERT_FALSE(ds20.empty());
+  EXPECT_LE(ds20.back()["t_s"].get<double>(), 20.0 + 1e-6);
+  EXPECT_GE(ds20.back()["t_s"].get<double>(), 19.0);
+
+  // With nothing to tell the length, it says so instead of replaying nothing.
+  fs::remove(dir / "annotations.json");
+  const CliRun none = run_cli("replay " + quoted(dir) + task + " --vlm none --out " +
+                                  quoted(dir / "d0.jsonl"),
+                              "truth-only-none");
+  expect_one_line_error(none, "--duration");
+  EXPECT_FALSE(fs::exists(dir / "d0.jsonl"));
+}
+
 TEST(ReplayCli, UnknownReasonerNamesTheKnownOnes) {
   const fs::path dir = tmp_dir("bad-reasoner");
   const CliRun r = run_cli("replay " + tea_args() + " --vlm none --reasoner oracle --out " +

@@ -381,6 +381,36 @@ TEST(SessionReader, EndIsTheLastTimestampWithoutADuration) {
   EXPECT_DOUBLE_EQ(read_session(dir).end_s(), 8.0);
 }
 
+TEST(SessionReader, OnlyASessionWithoutAClockTakesItsLengthFromTheAnnotations) {
+  const fs::path dir = fresh_dir("length_from_truth");
+  write_meta(dir);
+  Annotations truth;
+  truth.steps = {{"boil", 2.0, 40.5}, {"pour", 41.0, 63.25}, {"steep", 30.0, 50.0}};
+  Session bare = read_session(dir);
+  const auto len = length_from_annotations(bare, truth);
+  ASSERT_TRUE(len.has_value());
+  EXPECT_DOUBLE_EQ(*len, 68.25);  // the latest end (not the last row's), plus a 5 s tail
+  EXPECT_DOUBLE_EQ(bare.end_s(), 68.25);
+  // Asked again, the session now has a clock of its own: nothing changes.
+  EXPECT_FALSE(length_from_annotations(bare, Annotations{}).has_value());
+  EXPECT_DOUBLE_EQ(bare.end_s(), 68.25);
+
+  Session empty_truth = read_session(dir);
+  EXPECT_FALSE(length_from_annotations(empty_truth, Annotations{}).has_value());
+  EXPECT_DOUBLE_EQ(empty_truth.end_s(), 0.0);
+
+  write_text(dir / "imu.csv", "t_s,gx,gy,gz\n3,0,0,0\n9.5,0,0,0\n");
+  Session with_rows = read_session(dir);
+  EXPECT_FALSE(length_from_annotations(with_rows, truth).has_value());
+  EXPECT_DOUBLE_EQ(with_rows.end_s(), 9.5);
+
+  fs::remove(dir / "imu.csv");
+  write_meta(dir, R"(, "duration_s": 8)");
+  Session with_duration = read_session(dir);
+  EXPECT_FALSE(length_from_annotations(with_duration, truth).has_value());
+  EXPECT_DOUBLE_EQ(with_duration.end_s(), 8.0);
+}
+
 TEST(Region, ParsesAndPrints) {
   EXPECT_EQ(to_string(Region::Left), "left");
   EXPECT_EQ(to_string(Region::Right), "right");

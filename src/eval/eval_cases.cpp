@@ -128,6 +128,9 @@ std::vector<EvalCase> session_cases(const fs::path& dir) {
       c.dataset = "sessions";
       c.session = read_session(folder);
       c.truth = read_annotations(folder / "annotations.json");
+      if (const auto len = length_from_annotations(c.session, c.truth))
+        spdlog::info("{}: no duration_s and no sensor rows; replaying {:.1f} s, to the end of "
+                     "its annotations", folder.string(), *len);
       c.id = c.session.meta.session_id.empty() ? folder.filename().string()
                                                : c.session.meta.session_id;
       for (const char* name : {"guideline.yaml", "guideline.yml", "guideline.json"})

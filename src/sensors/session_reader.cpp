@@ -285,6 +285,16 @@ double Session::end_s() const {
   return end;
 }
 
+std::optional<double> length_from_annotations(Session& s, const Annotations& truth) {
+  constexpr double kTail_s = 5.0;
+  if (s.end_s() > 0 || truth.steps.empty()) return std::nullopt;
+  double last = 0;
+  for (const auto& seg : truth.steps) last = std::max(last, seg.end_s);
+  if (!(last > 0)) return std::nullopt;
+  s.meta.duration_s = last + kTail_s;
+  return s.meta.duration_s;
+}
+
 Session read_session(const fs::path& dir) {
   try {
     return read_session_files(dir);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "model_choice.hpp"
@@ -21,6 +22,7 @@ struct ReplayArgs {
   std::string reasoner = "tracker";
   std::string out = "decisions.jsonl";
   bool quiet = false;
+  std::optional<double> duration_s;
   ModelChoice model;
 };
 
@@ -48,6 +50,23 @@ Guideline resolve_guideline(const std::string& task_arg, const Session& s) {
 
 void run(const ReplayArgs& a) {
   Session s = read_session(a.session_dir);
+  if (a.duration_s) {
+    s.meta.duration_s = *a.duration_s;
+  } else if (s.end_s() <= 0) {
+    // Nothing in the folder says how long it lasts: its ground truth does, if it has one.
+    const auto ann = s.dir / "annotations.json";
+    const auto len = std::filesystem::exists(ann)
+                         ? length_from_annotations(s, read_annotations(ann))
+                         : std::nullopt;
+    if (!len)
+      throw Error("replay: session " + a.session_dir +
+                  " has no length (no duration_s in session.json, no sensor or utterance rows, "
+                  "no annotated steps); give --duration");
+    std::fprintf(stderr,
+                 "%s: no duration_s and no sensor rows; replaying %.1f s, to the end of "
+                 "annotations.json (the reasoner does not see it)\n",
+                 a.session_dir.c_str(), *len);
+  }
   for (const auto& r : s.reports)
     if (r.rows_skipped > 0)
       std::fprintf(stderr, "%s: skipped %zu of %zu rows\n", r.file.c_str(), r.rows_skipped,
@@ -84,6 +103,10 @@ void register_replay(CLI::App& app) {
   cmd->add_option("--reasoner", args->reasoner, "Reasoner: tracker, seed, raw, periodic, gsp")->capture_default_str();
   cmd->add_option("--out", args->out, "Decision stream (JSON Lines)")->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "Do not print the timeline");
+  cmd->add_option("--duration", args->duration_s,
+                  "Replay this many seconds (default: session.json's duration_s, else the last "
+                  "sensor or utterance row, else the end of annotations.json)")
+      ->check(CLI::PositiveNumber);
   add_model_options(*cmd, args->model);
   cmd->callback([args] { run(*args); });
 }

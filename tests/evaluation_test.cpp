@@ -439,6 +439,44 @@ TEST(RunEvaluation, WithoutAModelOnePassNoCallsAndTheTrackerStillFollows) {
   EXPECT_EQ(results_to_json(r, opt)["options"]["model"], "none");
 }
 
+// --sensors: the same sessions replayed without some motion streams. Without hand flow every
+// pair is a key moment, so the seed (which asks at each) asks more often; without the IMU no
+// pair is sampled at the faster head-turn rate. The tracker still follows the task.
+TEST(RunEvaluation, MotionStreamsCanBeLeftOut) {
+  const auto cases = first_cases(6);
+  EvalOptions opt;
+  opt.reasoners = {"seed", "tracker"};
+  opt.accuracies = {0.7};
+  opt.jobs = 2;
+  const auto all = run_evaluation(cases, opt);
+  opt.imu = false;
+  opt.hand_motion = false;
+  const auto none = run_evaluation(cases, opt);
+  EXPECT_EQ(results_to_json(none, opt)["options"]["sensors"], "none");
+  opt.imu = true;
+  const auto imu_only = run_evaluation(cases, opt);
+  EXPECT_EQ(results_to_json(imu_only, opt)["options"]["sensors"], "imu");
+  ASSERT_EQ(all.summary.size(), 2u);
+  ASSERT_EQ(none.summary.size(), 2u);
+  ASSERT_EQ(imu_only.summary.size(), 2u);
+  for (const auto* r : {&all, &none, &imu_only})
+    for (const auto& run : r->runs) ASSERT_TRUE(run.error.empty()) << run.error;
+
+  const Metrics& seed_all = all.summary[0].metrics;
+  const Metrics& seed_none = none.summary[0].metrics;
+  const Metrics& seed_imu = imu_only.summary[0].metrics;
+  // The same task minutes are scored, with more pairs kept as key moments.
+  EXPECT_EQ(seed_none.grid_points, seed_all.grid_points);
+  EXPECT_GT(seed_none.model_calls, seed_all.model_calls);
+  // One pair a second, no faster sampling on head turns: about 60 calls a minute.
+  EXPECT_NEAR(seed_none.calls_per_min, 60.0, 3.0);
+  EXPECT_GT(seed_imu.calls_per_min, seed_none.calls_per_min);  // head turns sample faster
+  const Metrics& tracker_none = none.summary[1].metrics;
+  EXPECT_EQ(tracker_none.grid_points, seed_all.grid_points);
+  EXPECT_GT(tracker_none.step_acc, 0.6);
+  EXPECT_LE(tracker_none.calls_per_min, 15.5);
+}
+
 // (c) The same options give the same results, with one job or two.
 TEST(RunEvaluation, DeterministicWhateverTheNumberOfJobs) {
   const auto cases = first_cases(6);

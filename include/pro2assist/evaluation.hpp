@@ -36,8 +36,14 @@ struct EvalOptions {
   bool keep_decisions = false;          // keep every decision stream (for report timelines)
   bool no_model = false;                // no model at all (--vlm none): one pass, accuracy 0
   double error_run_s = 3.0;             // the simulated model's mean run of wrong answers
+  bool imu = true;                      // motion streams replayed (--sensors): the IMU ...
+  bool hand_motion = true;              // ... and hand flow; without them, every pair is a
+                                        // key moment and the tracker has no motion evidence
   std::function<void(std::size_t done, std::size_t total)> progress;  // called from workers
 };
+
+// "all", "imu", "hands" or "none": the --sensors value for these options.
+std::string sensors_name(const EvalOptions& opt);
 
 struct RunResult {                       // one case x reasoner x accuracy
   std::string case_id;

@@ -40,8 +40,22 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
     mopt.seed = opt.seed ^ sim::hash_string(c.id);
     auto model = opt.no_model ? make_no_model() : make_simulated_model(*c.guideline, c.truth, mopt);
     EngineStats stats;
+    // Without some motion streams: the same session, as long, with those left out.
+    Session reduced;
+    const Session* session = &c.session;
+    if (!opt.imu || !opt.hand_motion) {
+      reduced.dir = c.session.dir;
+      reduced.meta = c.session.meta;
+      reduced.meta.duration_s = c.session.end_s();
+      if (opt.imu) reduced.imu = c.session.imu;
+      if (opt.hand_motion) reduced.hand_motion = c.session.hand_motion;
+      reduced.utterances = c.session.utterances;
+      reduced.frames = c.session.frames;
+      reduced.video = c.session.video;
+      session = &reduced;
+    }
     std::vector<Decision> decisions =
-        replay_session(c.session, *c.guideline, std::move(policy), *model, &stats);
+        replay_session(*session, *c.guideline, std::move(policy), *model, &stats);
     r.metrics = score(*c.guideline, c.truth, decisions);
     // The cost is what the model was asked, not what the decisions admit to: a reasoner may
     // call the model at a pair it does not turn into a decision.
@@ -192,6 +206,10 @@ EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions
   return out;
 }
 
+std::string sensors_name(const EvalOptions& opt) {
+  return opt.imu && opt.hand_motion ? "all" : opt.imu ? "imu" : opt.hand_motion ? "hands" : "none";
+}
+
 nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
   nlohmann::json j;
   j["generated"] = iso_time_utc();
@@ -199,6 +217,7 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
                   {"accuracies", opt.accuracies},
                   {"model", opt.no_model ? "none" : "simulated"},
                   {"error_run_s", opt.error_run_s},
+                  {"sensors", sensors_name(opt)},
                   {"seed", opt.seed},
                   {"jobs", opt.jobs},
                   {"keep_decisions", opt.keep_decisions}};

@@ -546,6 +546,8 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
     h += "<dt>Model accuracies</dt><dd>" + join_numbers(opt.accuracies, 2) + "</dd>";
     h += "<dt>Model error runs</dt><dd>" + fixed(opt.error_run_s, 1) + " s on average</dd>";
   }
+  if (sensors_name(opt) != "all")
+    h += "<dt>Motion streams</dt><dd>" + sensors_name(opt) + "</dd>";
   h += "<dt>Seed</dt><dd>" + std::to_string(opt.seed) + "</dd>";
   h += "<dt>Runs</dt><dd>" + std::to_string(r.runs.size()) +
        (failed_runs ? " (" + std::to_string(failed_runs) + " failed)" : std::string()) + "</dd>";

@@ -28,6 +28,7 @@ struct EvalArgs {
   int sessions_per_guideline = 4;
   std::string vlm = "sim";  // "sim" or "none"
   double error_run_s = EvalOptions{}.error_run_s;
+  std::string sensors = "all";
 };
 
 std::vector<EvalCase> load_cases(const EvalArgs& a) {
@@ -121,6 +122,7 @@ std::string command_line(const EvalArgs& a) {
   cmd += a.vlm == "none" ? " --vlm none"
                          : " --accuracy " + join(accuracies) +
                                fmt::format(" --error-run {:g}", a.error_run_s);
+  if (a.sensors != "all") cmd += " --sensors " + a.sensors;
   return cmd + " --seed " + std::to_string(a.seed);
 }
 
@@ -168,6 +170,8 @@ int run(const EvalArgs& a) {
   opt.accuracies = a.accuracies;
   opt.no_model = a.vlm == "none";
   opt.error_run_s = a.error_run_s;
+  opt.imu = a.sensors == "all" || a.sensors == "imu";
+  opt.hand_motion = a.sensors == "all" || a.sensors == "hands";
   if (opt.no_model) opt.accuracies = {0.0};
   opt.seed = a.seed;
   opt.jobs = a.jobs;
@@ -216,6 +220,11 @@ void register_eval(CLI::App& app) {
                   "Simulated model: mean length of a run of wrong answers, seconds (its errors "
                   "are correlated over such runs; smaller is closer to independent errors)")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--sensors", args->sensors,
+                  "Motion streams replayed: all (IMU and hand flow), imu, hands, or none (every "
+                  "pair a key moment, no motion evidence)")
+      ->check(CLI::IsMember({"all", "imu", "hands", "none"}))
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (sensors, timelines, model answers)")
       ->capture_default_str();

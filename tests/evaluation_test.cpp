@@ -56,6 +56,15 @@ std::vector<EvalCase> first_cases(std::size_t n) {
   return {all.begin(), all.begin() + static_cast<std::ptrdiff_t>(std::min(n, all.size()))};
 }
 
+// These reasoners at these accuracies, on two workers.
+EvalOptions options(std::vector<std::string> reasoners, std::vector<double> accuracies) {
+  EvalOptions opt;
+  opt.reasoners = std::move(reasoners);
+  opt.accuracies = std::move(accuracies);
+  opt.jobs = 2;
+  return opt;
+}
+
 // seed, raw, periodic, tracker, and gsp once make_reasoner knows it.
 std::vector<std::string> available_reasoners() {
   std::vector<std::string> names = reasoner_names();
@@ -444,10 +453,7 @@ TEST(RunEvaluation, WithoutAModelOnePassNoCallsAndTheTrackerStillFollows) {
 // pair is sampled at the faster head-turn rate. The tracker still follows the task.
 TEST(RunEvaluation, MotionStreamsCanBeLeftOut) {
   const auto cases = first_cases(6);
-  EvalOptions opt;
-  opt.reasoners = {"seed", "tracker"};
-  opt.accuracies = {0.7};
-  opt.jobs = 2;
+  EvalOptions opt = options({"seed", "tracker"}, {0.7});
   const auto all = run_evaluation(cases, opt);
   opt.imu = false;
   opt.hand_motion = false;
@@ -537,10 +543,7 @@ TEST(RunEvaluation, JsonHasOneSummaryRowPerReasonerAndAccuracy) {
 // A reasoner that does not exist (as "gsp" before it is written) fails its runs only.
 TEST(RunEvaluation, UnknownReasonerIsARecordedFailureNotACrash) {
   const auto cases = first_cases(2);
-  EvalOptions opt;
-  opt.reasoners = {"raw", "no-such-reasoner"};
-  opt.accuracies = {0.5};
-  opt.jobs = 2;
+  const EvalOptions opt = options({"raw", "no-such-reasoner"}, {0.5});
   const auto r = run_evaluation(cases, opt);
   ASSERT_EQ(r.runs.size(), 4u);
   for (const auto& run : r.runs) {

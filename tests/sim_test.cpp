@@ -599,6 +599,39 @@ TEST(SimModel, RightAnswersCarryTrueStatusTriggerAndResponse) {
   EXPECT_GT(triggers, 100);
 }
 
+// trigger_noise flips the help flag of that share of right answers, independently of the
+// step and status it comes with; the answers are otherwise the same.
+TEST(SimModel, TriggerNoiseFlipsThatShareOfRightAnswersFlags) {
+  const LongTask t = long_task();
+  const auto periods = proactive_periods(t.truth);
+  SimModelOptions o;
+  o.accuracy = 1.0;
+  auto clean = make_simulated_model(t.g, t.truth, o);
+  o.trigger_noise = 0.2;
+  auto noisy = make_simulated_model(t.g, t.truth, o);
+  int n = 0, flipped = 0, flipped_in = 0, in = 0;
+  for (double at = t.truth.steps.front().start_s; at < t.end_s; at += 0.5) {
+    ModelQuery q;
+    q.t_s = at;
+    const auto a = clean->ask(q).answer;
+    const auto b = noisy->ask(q).answer;
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->step, b->step);
+    EXPECT_EQ(a->status, b->status);
+    EXPECT_EQ(b->response.empty(), !b->trigger);  // a flagged answer still says what to do
+    const bool in_period = std::any_of(periods.begin(), periods.end(), [&](const Period& p) {
+      return p.start_s <= at && at <= p.end_s;
+    });
+    ++n;
+    in += in_period;
+    flipped += a->trigger != b->trigger;
+    flipped_in += in_period && a->trigger != b->trigger;
+  }
+  EXPECT_NEAR(double(flipped) / n, 0.2, 0.03);
+  ASSERT_GT(in, 200);
+  EXPECT_NEAR(double(flipped_in) / in, 0.2, 0.05);  // inside the periods as outside
+}
+
 TEST(SimModel, AnswerDependsOnQueryTimeNotOnCallOrder) {
   const LongTask t = long_task();
   SimModelOptions o;

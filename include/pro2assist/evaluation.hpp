@@ -36,6 +36,7 @@ struct EvalOptions {
   bool keep_decisions = false;          // keep every decision stream (for report timelines)
   bool no_model = false;                // no model at all (--vlm none): one pass, accuracy 0
   double error_run_s = 3.0;             // the simulated model's mean run of wrong answers
+  double trigger_noise = 0.0;           // ... and share of right answers with the flag flipped
   bool imu = true;                      // motion streams replayed (--sensors): the IMU ...
   bool hand_motion = true;              // ... and hand flow; without them, every pair is a
                                         // key moment and the tracker has no motion evidence

@@ -38,6 +38,8 @@ struct SimModelOptions {
   std::uint64_t seed = 1;
   double mean_error_s = 3.0;      // errors come in runs of a few seconds
   double latency_s = 0.0;         // reported latency (no sleeping)
+  double trigger_noise = 0.0;     // share of right answers whose help flag is flipped (0: the
+                                  // flag is on exactly in the proactive periods)
 };
 std::unique_ptr<ModelClient> make_simulated_model(const Guideline& g, const Annotations& truth,
                                                   const SimModelOptions& opt);

@@ -37,6 +37,7 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
     SimModelOptions mopt;
     mopt.accuracy = accuracy;
     mopt.mean_error_s = opt.error_run_s;
+    mopt.trigger_noise = opt.trigger_noise;
     mopt.seed = opt.seed ^ sim::hash_string(c.id);
     auto model = opt.no_model ? make_no_model() : make_simulated_model(*c.guideline, c.truth, mopt);
     EngineStats stats;
@@ -217,6 +218,7 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
                   {"accuracies", opt.accuracies},
                   {"model", opt.no_model ? "none" : "simulated"},
                   {"error_run_s", opt.error_run_s},
+                  {"trigger_noise", opt.trigger_noise},
                   {"sensors", sensors_name(opt)},
                   {"seed", opt.seed},
                   {"jobs", opt.jobs},

@@ -63,6 +63,7 @@ class SimulatedModel : public ModelClient {
                      [](const GtSegment& a, const GtSegment& b) { return a.start_s < b.start_s; });
     opt_.accuracy = std::clamp(opt_.accuracy, 0.0, 1.0);
     opt_.mean_error_s = std::max(opt_.mean_error_s, 0.01);
+    opt_.trigger_noise = std::clamp(opt_.trigger_noise, 0.0, 1.0);
     // The scorer's own periods: when the model is right, its trigger is what gets credit.
     periods_ = proactive_periods(truth_);
   }
@@ -85,6 +86,7 @@ class SimulatedModel : public ModelClient {
       a.step = truth.step;
       a.status = rng.chance(kStatusRightP) ? truth.status : other_status(truth.status, rng);
       a.trigger = in_proactive_period(t_s);
+      if (opt_.trigger_noise > 0 && rng.chance(opt_.trigger_noise)) a.trigger = !a.trigger;
     } else {
       a.step = run.wrong_choices.front();
       for (const auto& candidate : run.wrong_choices) {

@@ -16,6 +16,11 @@ struct HelpFlagOptions {
   double min_contrast = 0.2;    // flagged this much more often when not "in progress"
   double restates = 0.03;       // flagged within this of never when "in progress" and of
                                 // always otherwise: a restatement of the status
+  // No help is due in the middle of a step: a flag on an answer that sees the current step
+  // under way there is a false call. This many of them, in more than this share of such
+  // answers, make the flag noisy (it still tells something, but not enough to act on alone).
+  int noisy_min_flags = 2;
+  double noisy_share = 0.06;
 };
 
 class HelpFlag {
@@ -24,6 +29,16 @@ class HelpFlag {
     auto& [n, flagged] = counts_[status == Status::InProgress ? 0 : 1];
     ++n;
     flagged += help ? 1 : 0;
+  }
+
+  // An answer seeing the current step under way in its middle, with or without the flag.
+  void add_midstep(bool help) {
+    ++mid_answers_;
+    mid_flagged_ += help ? 1 : 0;
+  }
+  bool noisy(const HelpFlagOptions& opt) const {
+    return mid_flagged_ >= opt.noisy_min_flags &&
+           mid_flagged_ > opt.noisy_share * static_cast<double>(mid_answers_);
   }
 
   bool informative(const HelpFlagOptions& opt) const {
@@ -38,6 +53,7 @@ class HelpFlag {
 
  private:
   std::array<std::array<int, 2>, 2> counts_{};  // [in progress, other][answers, flagged]
+  int mid_answers_ = 0, mid_flagged_ = 0;
 };
 
 }  // namespace p2a

@@ -65,7 +65,8 @@ struct TrackerOptions {
   double finish_answer_confidence = 0.6;
   double finish_help_confidence = 0.3;
   double finish_plain_confidence = 0.3;  // ... from a model whose flag says nothing more
-  double finish_help_any_confidence = 0.0;  // ... with help needed, whatever the status
+  double finish_help_any_confidence = 0.0;  // ... with help needed, whatever the status;
+  double finish_help_any_noisy = 0.2;       // ... that, once the flag proves noisy
   int finish_messages = 2;           // "next" messages per step at most ...
   double finish_repeat_after_w = 2.0;  // ... a repeat only this many status windows after
   // P(the current step is over and the next not begun) to announce the only step that can

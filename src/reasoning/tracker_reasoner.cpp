@@ -192,6 +192,13 @@ class TrackerReasoner final : public Reasoner {
     last_answer_ = k;
     last_answer_s_ = t;
     if (k == reported_) status_answers_.push_back({t, a.status, a.trigger});
+    // The current step under way, seen past its start window and before half its usual
+    // length: no help is due, so a flag here shows how often the model calls for it falsely.
+    if (k == reported_ && a.status == Status::InProgress) {
+      const DurationModel& dm = filter_->duration(reported_);
+      const double e = t - reported_since_s_;
+      if (e > dm.status_window_s() && e < 0.5 * dm.median_s()) help_flag_.add_midstep(a.trigger);
+    }
     help_flag_.add(a.status, a.trigger);
     answer_now_ = Said{k, a.status, a.trigger};
     while (!status_answers_.empty() && t - status_answers_.front().t_s > opt_.status_memory_s)
@@ -413,7 +420,9 @@ class TrackerReasoner final : public Reasoner {
         // model whose flag is worth weighing, that is the step ending, whatever status it
         // gives (its status is wrong more often than its flag).
         (says_k && help && said != Status::JustStart && e > w &&
-         finish_probability(t) >= opt_.finish_help_any_confidence) ||
+         finish_probability(t) >= (help_flag_.noisy(opt_.help_flag)
+                                       ? opt_.finish_help_any_noisy
+                                       : opt_.finish_help_any_confidence)) ||
         // Without a model, the tracker's own estimate is all there is; with one, its answer
         // decides (durations alone announce too early or too late far too often).
         (!model_ && d.status == Status::AboutToFinish) ||

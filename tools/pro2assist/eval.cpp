@@ -29,6 +29,7 @@ struct EvalArgs {
   std::string vlm = "sim";  // "sim" or "none"
   double error_run_s = EvalOptions{}.error_run_s;
   std::string sensors = "all";
+  double trigger_noise = 0.0;
 };
 
 std::vector<EvalCase> load_cases(const EvalArgs& a) {
@@ -121,7 +122,10 @@ std::string command_line(const EvalArgs& a) {
   cmd += " --reasoners " + join(a.reasoners);
   cmd += a.vlm == "none" ? " --vlm none"
                          : " --accuracy " + join(accuracies) +
-                               fmt::format(" --error-run {:g}", a.error_run_s);
+                               fmt::format(" --error-run {:g}", a.error_run_s) +
+                               (a.trigger_noise > 0
+                                    ? fmt::format(" --trigger-noise {:g}", a.trigger_noise)
+                                    : std::string());
   if (a.sensors != "all") cmd += " --sensors " + a.sensors;
   return cmd + " --seed " + std::to_string(a.seed);
 }
@@ -170,6 +174,7 @@ int run(const EvalArgs& a) {
   opt.accuracies = a.accuracies;
   opt.no_model = a.vlm == "none";
   opt.error_run_s = a.error_run_s;
+  opt.trigger_noise = a.trigger_noise;
   opt.imu = a.sensors == "all" || a.sensors == "imu";
   opt.hand_motion = a.sensors == "all" || a.sensors == "hands";
   if (opt.no_model) opt.accuracies = {0.0};
@@ -220,6 +225,11 @@ void register_eval(CLI::App& app) {
                   "Simulated model: mean length of a run of wrong answers, seconds (its errors "
                   "are correlated over such runs; smaller is closer to independent errors)")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--trigger-noise", args->trigger_noise,
+                  "Simulated model: share of its right answers whose help flag (trigger) is "
+                  "flipped; 0 puts it on exactly in the proactive periods")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--sensors", args->sensors,
                   "Motion streams replayed: all (IMU and hand flow), imu, hands, or none (every "

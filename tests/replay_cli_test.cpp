@@ -336,6 +336,18 @@ TEST(ReplayCli, SessionWithOnlyGroundTruthReplaysToItsEnd) {
   EXPECT_EQ(parse_summary(r.out).key_moments, ds.size());
   EXPECT_TRUE(std::any_of(ds.begin(), ds.end(), [](const json& d) { return d["step"].is_string(); }));
 
+  // A spoken request at the start is no clock: the replay still runs to the task's end.
+  std::ofstream(dir / "utterances.jsonl") << R"({"t_s": 0.5, "text": "I'm going to brew a cup of tea"})"
+                                          << "\n";
+  const CliRun asked = run_cli("replay " + quoted(dir) + task + " --vlm sim --quiet --out " +
+                                   quoted(dir / "d-asked.jsonl"),
+                               "truth-only-asked");
+  ASSERT_EQ(asked.code, 0) << asked.err;
+  const auto ds_asked = read_stream(dir / "d-asked.jsonl", step_ids(tea()));
+  ASSERT_FALSE(ds_asked.empty());
+  EXPECT_GE(ds_asked.back()["t_s"].get<double>(), last_end);
+  fs::remove(dir / "utterances.jsonl");
+
   // --duration overrides.
   const CliRun shorter = run_cli("replay " + quoted(dir) + task + " --vlm none --quiet --duration 20 --out " +
                                      quoted(dir / "d20.jsonl"),

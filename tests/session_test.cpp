@@ -399,6 +399,18 @@ TEST(SessionReader, OnlyASessionWithoutAClockTakesItsLengthFromTheAnnotations) {
   EXPECT_FALSE(length_from_annotations(empty_truth, Annotations{}).has_value());
   EXPECT_DOUBLE_EQ(empty_truth.end_s(), 0.0);
 
+  // A spoken request at the start is no clock: the annotations still give the length ...
+  write_text(dir / "utterances.jsonl", "{\"t_s\": 0.5, \"text\": \"let's make tea\"}\n");
+  Session with_request = read_session(dir);
+  EXPECT_DOUBLE_EQ(with_request.end_s(), 0.5);
+  ASSERT_TRUE(length_from_annotations(with_request, truth).has_value());
+  EXPECT_DOUBLE_EQ(with_request.end_s(), 68.25);
+  // ... unless something was said after the task's end.
+  write_text(dir / "utterances.jsonl", "{\"t_s\": 90, \"text\": \"done\"}\n");
+  Session said_later = read_session(dir);
+  EXPECT_EQ(length_from_annotations(said_later, truth), 90.0);
+  fs::remove(dir / "utterances.jsonl");
+
   write_text(dir / "imu.csv", "t_s,gx,gy,gz\n3,0,0,0\n9.5,0,0,0\n");
   Session with_rows = read_session(dir);
   EXPECT_FALSE(length_from_annotations(with_rows, truth).has_value());

@@ -94,11 +94,14 @@ struct Annotations {
 };
 Annotations read_annotations(const std::filesystem::path& file);
 
-// A session with no clock of its own (no duration_s, no rows: only session.json beside its
-// ground truth) is replayed to the end of its last annotated step plus a short tail. Only that
-// length is taken from the annotations; the reasoner never sees them. Returns the length set,
-// or nullopt when the session has a clock or the annotations have no steps.
+// A session with no clock of its own (no duration_s, no sensor rows: only session.json, maybe
+// utterances, beside its ground truth) is replayed to the end of its last annotated step plus
+// a short tail (or to its last utterance, if later). Only that length is taken from the
+// annotations; the reasoner never sees them. Returns the length set, or nullopt when the
+// session has a clock or the annotations have no steps.
 std::optional<double> length_from_annotations(Session& s, const Annotations& truth);
+// A stated duration_s or a sensor stream (IMU, hand motion, frames).
+bool has_own_clock(const Session& s);
 
 // Writers used by the simulator and dataset converters.
 void write_session(const Session& s, const std::filesystem::path& dir);

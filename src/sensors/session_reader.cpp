@@ -285,13 +285,19 @@ double Session::end_s() const {
   return end;
 }
 
+bool has_own_clock(const Session& s) {
+  // Utterances are not one: a spoken request at the start says nothing of how long the task
+  // went on.
+  return s.meta.duration_s || !s.imu.empty() || !s.hand_motion.empty() || !s.frames.empty();
+}
+
 std::optional<double> length_from_annotations(Session& s, const Annotations& truth) {
   constexpr double kTail_s = 5.0;
-  if (s.end_s() > 0 || truth.steps.empty()) return std::nullopt;
+  if (has_own_clock(s)) return std::nullopt;
   double last = 0;
   for (const auto& seg : truth.steps) last = std::max(last, seg.end_s);
   if (!(last > 0)) return std::nullopt;
-  s.meta.duration_s = last + kTail_s;
+  s.meta.duration_s = std::max(s.end_s(), last + kTail_s);
   return s.meta.duration_s;
 }
 

@@ -52,20 +52,19 @@ void run(const ReplayArgs& a) {
   Session s = read_session(a.session_dir);
   if (a.duration_s) {
     s.meta.duration_s = *a.duration_s;
-  } else if (s.end_s() <= 0) {
+  } else if (!has_own_clock(s)) {
     // Nothing in the folder says how long it lasts: its ground truth does, if it has one.
     const auto ann = s.dir / "annotations.json";
-    const auto len = std::filesystem::exists(ann)
-                         ? length_from_annotations(s, read_annotations(ann))
-                         : std::nullopt;
-    if (!len)
+    if (std::filesystem::exists(ann))
+      if (const auto len = length_from_annotations(s, read_annotations(ann)))
+        std::fprintf(stderr,
+                     "%s: no duration_s and no sensor rows; replaying %.1f s, to the end of "
+                     "annotations.json (the reasoner does not see it)\n",
+                     a.session_dir.c_str(), *len);
+    if (s.end_s() <= 0)
       throw Error("replay: session " + a.session_dir +
                   " has no length (no duration_s in session.json, no sensor or utterance rows, "
                   "no annotated steps); give --duration");
-    std::fprintf(stderr,
-                 "%s: no duration_s and no sensor rows; replaying %.1f s, to the end of "
-                 "annotations.json (the reasoner does not see it)\n",
-                 a.session_dir.c_str(), *len);
   }
   for (const auto& r : s.reports)
     if (r.rows_skipped > 0)

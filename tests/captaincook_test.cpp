@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pro2assist/dataset.hpp"
+#include "pro2assist/durations.hpp"
 #include "pro2assist/metrics.hpp"
 #include "pro2assist/session.hpp"
 
@@ -294,6 +295,22 @@ TEST(CaptainCook4D, ConvertWritesASessionFolder) {
   const Guideline g = load_guideline(out / "guideline.json");
   EXPECT_EQ(g.id, "microwaveeggsandwich");
   EXPECT_EQ(g.size(), dataset().guideline("microwaveeggsandwich").size());
+  // With the step durations learned from the training split, as `eval` uses them (the graph
+  // itself has none).
+  const std::vector<Recording> train = dataset().recordings("train");
+  std::vector<const Annotations*> truths;
+  for (const auto& r : train)
+    if (r.recipe == "microwaveeggsandwich") truths.push_back(&r.truth);
+  ASSERT_GE(truths.size(), 3u);
+  const auto learned = learn_durations(g, truths);
+  ASSERT_FALSE(learned.empty());
+  for (const auto& [id, d] : learned) {
+    const Step* step = g.find(id);
+    ASSERT_NE(step, nullptr) << id;
+    ASSERT_TRUE(step->duration_s.has_value()) << id;
+    EXPECT_NEAR(step->duration_s->min_s, d.p10_s, 0.06) << id;
+    EXPECT_NEAR(step->duration_s->max_s, d.p90_s, 0.06) << id;
+  }
 
   const Session s = read_session(out);
   EXPECT_FALSE(s.imu.empty());

@@ -336,27 +336,27 @@ TEST(ReplayCli, SessionWithOnlyGroundTruthReplaysToItsEnd) {
   EXPECT_EQ(parse_summary(r.out).key_moments, ds.size());
   EXPECT_TRUE(std::any_of(ds.begin(), ds.end(), [](const json& d) { return d["step"].is_string(); }));
 
+  // The time of the last decision of a replay with these options (-1 if it failed).
+  auto last_decision_s = [&](const std::string& options, const std::string& name) {
+    const fs::path out = dir / (name + ".jsonl");
+    const CliRun run = run_cli("replay " + quoted(dir) + task + " --quiet " + options +
+                                   " --out " + quoted(out),
+                               name);
+    EXPECT_EQ(run.code, 0) << run.err;
+    const auto stream = read_stream(out, step_ids(tea()));
+    return run.code == 0 && !stream.empty() ? stream.back()["t_s"].get<double>() : -1.0;
+  };
+
   // A spoken request at the start is no clock: the replay still runs to the task's end.
   std::ofstream(dir / "utterances.jsonl") << R"({"t_s": 0.5, "text": "I'm going to brew a cup of tea"})"
                                           << "\n";
-  const CliRun asked = run_cli("replay " + quoted(dir) + task + " --vlm sim --quiet --out " +
-                                   quoted(dir / "d-asked.jsonl"),
-                               "truth-only-asked");
-  ASSERT_EQ(asked.code, 0) << asked.err;
-  const auto ds_asked = read_stream(dir / "d-asked.jsonl", step_ids(tea()));
-  ASSERT_FALSE(ds_asked.empty());
-  EXPECT_GE(ds_asked.back()["t_s"].get<double>(), last_end);
+  EXPECT_GE(last_decision_s("--vlm sim", "truth-only-asked"), last_end);
   fs::remove(dir / "utterances.jsonl");
 
   // --duration overrides.
-  const CliRun shorter = run_cli("replay " + quoted(dir) + task + " --vlm none --quiet --duration 20 --out " +
-                                     quoted(dir / "d20.jsonl"),
-                                 "truth-only-20");
-  ASSERT_EQ(shorter.code, 0) << shorter.err;
-  const auto ds20 = read_stream(dir / "d20.jsonl", step_ids(tea()));
-  ASSERT_FALSE(ds20.empty());
-  EXPECT_LE(ds20.back()["t_s"].get<double>(), 20.0 + 1e-6);
-  EXPECT_GE(ds20.back()["t_s"].get<double>(), 19.0);
+  const double t20 = last_decision_s("--vlm none --duration 20", "truth-only-20");
+  EXPECT_LE(t20, 20.0 + 1e-6);
+  EXPECT_GE(t20, 19.0);
 
   // With nothing to tell the length, it says so instead of replaying nothing.
   fs::remove(dir / "annotations.json");

@@ -4,6 +4,7 @@
 #include <map>
 #include <vector>
 
+#include "pro2assist/dataset.hpp"
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/session.hpp"
 
@@ -21,5 +22,16 @@ std::map<StepId, LearnedDuration> learn_durations(const Guideline& g,
                                                   int min_samples = 3);
 // Sets each learned step's duration_s to [p10, p90]; returns how many steps changed.
 int apply_durations(Guideline& g, const std::map<StepId, LearnedDuration>& learned);
+
+// Every CaptainCook4D recipe's guideline with the durations learned from its recordings in
+// `split` (to evaluate or replay val recordings, learn on "train": never on the recordings the
+// guideline will be used on).
+struct LearnedGuideline {
+  Guideline guideline;
+  std::size_t recordings = 0;  // of the recipe in the split
+  int learned = 0;             // steps given a learned duration
+};
+std::map<std::string, LearnedGuideline> guidelines_with_learned_durations(
+    const CaptainCook4D& cc, const std::string& split, int min_samples = 3);
 
 }  // namespace p2a

@@ -57,22 +57,13 @@ std::vector<EvalCase> captaincook_cases(const fs::path& dir, const std::string& 
   // Durations are learned from the train split only, whatever split is evaluated: learning
   // them from val recordings would let the guideline know how long the very sessions it is
   // scored on took, and val figures would flatter every duration-aware reasoner.
-  const std::vector<Recording> train = split == "train" ? recordings : cc.recordings("train");
-  std::map<std::string, std::vector<const Annotations*>> train_truths;
-  for (const auto& r : train) train_truths[r.recipe].push_back(&r.truth);
-
   std::map<std::string, std::shared_ptr<const Guideline>> guidelines;
-  auto guideline_for = [&](const std::string& recipe) {
-    auto it = guidelines.find(recipe);
-    if (it != guidelines.end()) return it->second;
-    Guideline g = cc.guideline(recipe);
-    const int changed = apply_durations(g, learn_durations(g, train_truths[recipe]));
+  for (auto& [recipe, lg] : guidelines_with_learned_durations(cc, "train")) {
     spdlog::debug("captaincook4d {}: durations of {} of {} steps learned from {} train recordings",
-                  recipe, changed, g.size(), train_truths[recipe].size());
-    auto shared = std::make_shared<const Guideline>(std::move(g));
-    guidelines.emplace(recipe, shared);
-    return shared;
-  };
+                  recipe, lg.learned, lg.guideline.size(), lg.recordings);
+    guidelines.emplace(recipe, std::make_shared<const Guideline>(std::move(lg.guideline)));
+  }
+  auto guideline_for = [&](const std::string& recipe) { return guidelines.at(recipe); };
 
   std::vector<EvalCase> cases;
   cases.reserve(recordings.size());

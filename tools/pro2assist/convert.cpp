@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "pro2assist/dataset.hpp"
+#include "pro2assist/durations.hpp"
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/session.hpp"
 #include "pro2assist/sim.hpp"
@@ -32,10 +33,9 @@ struct CaptainCookArgs {
   unsigned long long seed = 1;
 };
 
-void write_recording(const CaptainCook4D& cc, const Recording& rec, const fs::path& out,
+void write_recording(const Recording& rec, const Guideline& g, const fs::path& out,
                      std::uint64_t seed) {
   if (rec.truth.steps.empty()) throw Error("convert: recording " + rec.id + " has no timed steps");
-  const Guideline& g = cc.guideline(rec.recipe);
   double last_end_s = 0;
   for (const auto& seg : rec.truth.steps) last_end_s = std::max(last_end_s, seg.end_s);
 
@@ -64,12 +64,19 @@ void write_recording(const CaptainCook4D& cc, const Recording& rec, const fs::pa
 void run_captaincook(const CaptainCookArgs& a) {
   const CaptainCook4D cc = CaptainCook4D::load(a.dir);
   for (const auto& p : cc.problems()) spdlog::warn("{}", p);
+  // The guideline written beside each recording has step durations learned from the training
+  // split, as `eval` uses them: replaying the folder gives the tracker what it is evaluated with.
+  const auto guidelines = guidelines_with_learned_durations(cc, "train");
+  auto guideline = [&](const Recording& rec) -> const Guideline& {
+    return guidelines.at(rec.recipe).guideline;
+  };
   if (!a.all) {
-    write_recording(cc, cc.recording(a.recording), a.out, a.seed);
+    const Recording& rec = cc.recording(a.recording);
+    write_recording(rec, guideline(rec), a.out, a.seed);
     return;
   }
   const auto recs = cc.recordings(a.split);
-  for (const auto& rec : recs) write_recording(cc, rec, fs::path(a.out) / rec.id, a.seed);
+  for (const auto& rec : recs) write_recording(rec, guideline(rec), fs::path(a.out) / rec.id, a.seed);
   std::printf("%zu recordings of split '%s' -> %s\n", recs.size(), a.split.c_str(), a.out.c_str());
 }
 

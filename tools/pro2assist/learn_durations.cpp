@@ -20,23 +20,16 @@ struct LearnArgs {
 
 void run(const LearnArgs& a) {
   const auto ds = CaptainCook4D::load(a.dataset);
-  const auto recs = ds.recordings(a.split);
   std::filesystem::create_directories(a.out);
   std::size_t files = 0, steps = 0, learned = 0;
-  for (const auto& recipe : ds.recipes()) {
-    Guideline g = ds.guideline(recipe);
-    std::vector<const Annotations*> truths;
-    for (const auto& r : recs)
-      if (r.recipe == recipe) truths.push_back(&r.truth);
-    const auto d = learn_durations(g, truths, a.min_samples);
-    const int changed = apply_durations(g, d);
+  for (const auto& [recipe, lg] : guidelines_with_learned_durations(ds, a.split, a.min_samples)) {
     const auto file = std::filesystem::path(a.out) / (recipe + ".yaml");
-    save_guideline(g, file);
+    save_guideline(lg.guideline, file);
     std::printf("%-28s %2zu recordings  %2d of %2zu steps learned -> %s\n", recipe.c_str(),
-                truths.size(), changed, g.size(), file.string().c_str());
+                lg.recordings, lg.learned, lg.guideline.size(), file.string().c_str());
     ++files;
-    steps += g.size();
-    learned += static_cast<std::size_t>(changed);
+    steps += lg.guideline.size();
+    learned += static_cast<std::size_t>(lg.learned);
   }
   std::printf("%zu guidelines written, durations for %zu of %zu steps (split %s, at least %d "
               "recordings per step)\n",

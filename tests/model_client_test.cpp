@@ -439,6 +439,18 @@ TEST(ParseChatResponse, StepTextMapsToItsIdAndMissingResponseIsEmpty) {
   ASSERT_TRUE(r.answer) << r.error;
   EXPECT_EQ(r.answer->step, "boil_water");
   EXPECT_EQ(r.answer->response, "");
+  // Case, spacing and punctuation aside, for the text and for the id.
+  for (const char* said : {"boil the  water.", "BOIL THE WATER", "Boil-water", " Boil_Water "}) {
+    const ModelResult loose = parse_chat_response(
+        chat_body(nlohmann::json{{"step", said}, {"status", "in_progress"}, {"trigger", false}}.dump()),
+        g);
+    ASSERT_TRUE(loose.answer) << said << ": " << loose.error;
+    EXPECT_EQ(loose.answer->step, "boil_water") << said;
+  }
+  // Words that are no step's stay unknown.
+  const ModelResult other = parse_chat_response(
+      chat_body(R"({"step": "boil the kettle", "status": "in_progress", "trigger": false})"), g);
+  EXPECT_FALSE(other.answer);
 }
 
 TEST(ParseChatResponse, ContentAsTextParts) {

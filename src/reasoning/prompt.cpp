@@ -1,6 +1,7 @@
 // The prompt sent to the vision-language model and the validation of its answer (SPEC §4).
 // Everything a model says is checked against the guideline: a step id the guideline does not
 // know is an error, never a new step.
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -116,8 +117,25 @@ ModelResult failure(std::string error) {
   return r;
 }
 
-// Accepts the id itself, a step's exact text (some models echo the instruction), or a
-// numeric id sent as a JSON number (CaptainCook4D ids are "1", "2", ...).
+// Lower-case words: "Boil the water." and "boil the  water" are the same step text.
+std::string text_key(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      if (space && !out.empty()) out.push_back(' ');
+      out.push_back(static_cast<char>(std::tolower(u)));
+      space = false;
+    } else {
+      space = true;
+    }
+  }
+  return out;
+}
+
+// Accepts the id itself, a step's text (some models echo the instruction; case, spacing and
+// punctuation aside), or a numeric id sent as a JSON number (CaptainCook4D ids are "1", ...).
 std::optional<StepId> resolve_step(const nlohmann::json& v, const Guideline& g, std::string& why) {
   std::string key;
   if (v.is_string()) {
@@ -135,6 +153,11 @@ std::optional<StepId> resolve_step(const nlohmann::json& v, const Guideline& g, 
   if (g.find(trimmed)) return trimmed;
   for (const Step& s : g.steps)
     if (s.text == key || s.text == trimmed) return s.id;
+  // Loosely: the id or the text in other case, spacing or punctuation.
+  const std::string loose = text_key(key);
+  if (!loose.empty())
+    for (const Step& s : g.steps)
+      if (text_key(s.id) == loose || text_key(s.text) == loose) return s.id;
   why = "unknown step '" + one_line(key, 60) + "'";
   return std::nullopt;
 }

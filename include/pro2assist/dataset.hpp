@@ -62,7 +62,5 @@ class CaptainCook4D {
 
 // "Herb Omelet with Fried Tomatoes" -> "herbomeletwithfriedtomatoes".
 std::string captaincook_recipe_id(std::string_view activity_name);
-// Join key for step texts: lower case, alphanumerics only, single spaces.
-std::string normalise_step_text(std::string_view text);
 
 }  // namespace p2a

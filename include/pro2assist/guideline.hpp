@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -83,5 +84,9 @@ const Guideline* match_guideline(const std::vector<Guideline>& library, const st
 
 // Loads every guideline file in a folder (skipping, and reporting on stderr, files that fail).
 std::vector<Guideline> load_guideline_library(const std::filesystem::path& dir);
+
+// Join key for step texts: lower case, alphanumerics only, single spaces ("Boil the water."
+// and "boil the  water" are the same step).
+std::string normalise_step_text(std::string_view text);
 
 }  // namespace p2a

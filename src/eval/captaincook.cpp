@@ -310,22 +310,6 @@ std::string captaincook_recipe_id(std::string_view activity_name) {
   return out;
 }
 
-std::string normalise_step_text(std::string_view text) {
-  std::string out;
-  bool gap = false;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u)) {
-      if (gap && !out.empty()) out.push_back(' ');
-      out.push_back(static_cast<char>(std::tolower(u)));
-      gap = false;
-    } else {
-      gap = true;
-    }
-  }
-  return out;
-}
-
 CaptainCook4D CaptainCook4D::load(const fs::path& dir) {
   CaptainCook4D cc;
   const fs::path errors_file = dir / "error_annotations.json";

@@ -2,6 +2,7 @@
 #include "pro2assist/guideline.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -127,6 +128,22 @@ std::optional<std::size_t> Guideline::index_of(const StepId& step_id) const {
 const Step* Guideline::find(const StepId& step_id) const {
   auto i = index_of(step_id);
   return i ? &steps[*i] : nullptr;
+}
+
+std::string normalise_step_text(std::string_view text) {
+  std::string out;
+  bool gap = false;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      if (gap && !out.empty()) out.push_back(' ');
+      out.push_back(static_cast<char>(std::tolower(u)));
+      gap = false;
+    } else {
+      gap = true;
+    }
+  }
+  return out;
 }
 
 }  // namespace p2a

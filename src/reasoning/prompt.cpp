@@ -117,23 +117,6 @@ ModelResult failure(std::string error) {
   return r;
 }
 
-// Lower-case words: "Boil the water." and "boil the  water" are the same step text.
-std::string text_key(std::string_view text) {
-  std::string out;
-  bool space = false;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u)) {
-      if (space && !out.empty()) out.push_back(' ');
-      out.push_back(static_cast<char>(std::tolower(u)));
-      space = false;
-    } else {
-      space = true;
-    }
-  }
-  return out;
-}
-
 // Accepts the id itself, a step's text (some models echo the instruction; case, spacing and
 // punctuation aside), or a numeric id sent as a JSON number (CaptainCook4D ids are "1", ...).
 std::optional<StepId> resolve_step(const nlohmann::json& v, const Guideline& g, std::string& why) {
@@ -154,10 +137,10 @@ std::optional<StepId> resolve_step(const nlohmann::json& v, const Guideline& g, 
   for (const Step& s : g.steps)
     if (s.text == key || s.text == trimmed) return s.id;
   // Loosely: the id or the text in other case, spacing or punctuation.
-  const std::string loose = text_key(key);
+  const std::string loose = normalise_step_text(key);
   if (!loose.empty())
     for (const Step& s : g.steps)
-      if (text_key(s.id) == loose || text_key(s.text) == loose) return s.id;
+      if (normalise_step_text(s.id) == loose || normalise_step_text(s.text) == loose) return s.id;
   why = "unknown step '" + one_line(key, 60) + "'";
   return std::nullopt;
 }

@@ -319,9 +319,10 @@ class TrackerReasoner final : public Reasoner {
   }
 
   // The model sees step x beginning and says help is needed, while since x's instruction went
-  // out it named another step (in a look of its own): the instruction may have come before the step it was for (the
-  // tracker moved on too soon), and may go out once more now that it is wanted. A model that
-  // is right names nothing else between a step's start and its end: one instruction per step.
+  // out it named another step (in a look of its own): the instruction may have come before
+  // the step it was for (the tracker moved on too soon), and may go out once more now that it
+  // is wanted. A model that is right names nothing else between a step's start and its end:
+  // one instruction per step.
   void reinstruct_if_early(std::size_t x) {
     if (!instructed_[x]) return;
     for (std::size_t i = 0; i < named_s_.size(); ++i)

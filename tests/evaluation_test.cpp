@@ -18,6 +18,7 @@
 #include "pro2assist/evaluation.hpp"
 #include "pro2assist/reasoner.hpp"
 #include "pro2assist/sim.hpp"
+#include "support/fake_openai_server.hpp"
 
 namespace p2a {
 namespace {
@@ -502,6 +503,98 @@ TEST(RunEvaluation, DeterministicWhateverTheNumberOfJobs) {
   opt.seed = 10;
   const auto d = results_to_json(run_evaluation(cases, opt), opt);
   EXPECT_NE(a["runs"], d["runs"]);
+}
+
+// --vlm URL: a model server in place of the simulator. Here it is another party's simulator,
+// as SPEC §4's metadata allows: it answers the true step of the session it is asked about at
+// the time it is asked, except at whole ten seconds, where it names a step that does not
+// exist (a malformed answer: the engine carries on without it, and the failure is counted).
+TEST(RunEvaluation, AgainstAModelServerAnsweringByMetadata) {
+  const auto cases = first_sequential_cases(3);
+  ASSERT_EQ(cases.size(), 3u);
+  std::map<std::string, const Annotations*> truth;
+  for (const auto& c : cases) truth[c.session.meta.session_id] = &c.truth;
+  auto malformed = [](double t_s) { return static_cast<long>(std::floor(t_s)) % 10 == 0; };
+
+  FakeOpenAIServer server;
+  server.set_answer([&](const nlohmann::json& req) -> nlohmann::json {
+    const std::string id = req.at("metadata").at("session_id");
+    const double t_s = std::stod(req.at("metadata").at("t_s").get<std::string>());
+    if (malformed(t_s)) return {{"step", "no-such-step"}, {"status", "in_progress"}, {"trigger", false}, {"response", ""}};
+    const Annotations& a = *truth.at(id);
+    std::string step = a.steps.front().step;
+    for (const auto& seg : a.steps)
+      if (seg.start_s <= t_s) step = seg.step;
+    return {{"step", step}, {"status", "in_progress"}, {"trigger", false}, {"response", ""}};
+  });
+
+  EvalOptions opt = options({"seed", "tracker"}, {0.3, 0.7});  // one pass: no accuracy to sweep
+  HttpModelOptions endpoint;
+  endpoint.base_url = server.base_url();
+  endpoint.model = "their-sim";
+  endpoint.timeout_s = 5;
+  opt.endpoint = endpoint;
+  const auto r = run_evaluation(cases, opt);
+
+  ASSERT_EQ(r.runs.size(), 6u);
+  long calls = 0, failures = 0;
+  for (const auto& run : r.runs) {
+    ASSERT_TRUE(run.error.empty()) << run.error;
+    EXPECT_EQ(run.accuracy, 0.0);
+    EXPECT_GT(run.metrics.model_calls, 0) << run.reasoner << " " << run.case_id;
+    EXPECT_GT(run.metrics.model_failures, 0) << run.reasoner << " " << run.case_id;
+    EXPECT_LT(run.metrics.model_failures, run.metrics.model_calls / 4);
+    EXPECT_NE(run.model_error.find("no-such-step"), std::string::npos) << run.model_error;
+    calls += run.metrics.model_calls;
+    failures += run.metrics.model_failures;
+  }
+  // Every call reached the server, about a session of the evaluation, in the model named;
+  // the failures are exactly the malformed answers.
+  const auto requests = server.requests();
+  EXPECT_EQ(static_cast<long>(requests.size()), calls);
+  long malformed_sent = 0;
+  for (const auto& req : requests) {
+    EXPECT_EQ(req["model"], "their-sim");
+    EXPECT_TRUE(truth.count(req["metadata"]["session_id"].get<std::string>()));
+    malformed_sent += malformed(std::stod(req["metadata"]["t_s"].get<std::string>()));
+  }
+  EXPECT_EQ(failures, malformed_sent);
+
+  ASSERT_EQ(r.summary.size(), 2u);
+  for (const auto& row : r.summary) {
+    EXPECT_EQ(row.accuracy, 0.0);
+    EXPECT_EQ(row.sessions, 3);
+    std::printf("%s against the server: Step-Acc %.3f, %.1f calls/min, %d of %d calls failed\n",
+                row.reasoner.c_str(), row.metrics.step_acc, row.metrics.calls_per_min,
+                row.metrics.model_failures, row.metrics.model_calls);
+    // A model that names the true step (late by its own lag only) is followed.
+    EXPECT_GT(row.metrics.step_acc, 0.85) << row.reasoner;
+  }
+  const auto j = results_to_json(r, opt);
+  EXPECT_EQ(j["options"]["model"], "endpoint");
+  EXPECT_EQ(j["options"]["endpoint"], server.base_url());
+  EXPECT_EQ(j["summary"][0]["model_failures"], r.summary[0].metrics.model_failures);
+  EXPECT_TRUE(j["runs"][0]["model_error"].is_string());
+  EXPECT_EQ(accuracy_label(opt, 0.0), "server");
+}
+
+// A server that is down for the whole evaluation: every run completes without a model, and
+// every call shows as failed, with its reason.
+TEST(RunEvaluation, AModelServerThatIsDownShowsAsFailedCalls) {
+  const auto cases = first_cases(1);
+  EvalOptions opt = options({"tracker"}, {0.5});
+  HttpModelOptions endpoint;
+  endpoint.base_url = "http://127.0.0.1:" + std::to_string(unused_loopback_port()) + "/v1";
+  endpoint.timeout_s = 2;
+  opt.endpoint = endpoint;
+  const auto r = run_evaluation(cases, opt);
+  ASSERT_EQ(r.runs.size(), 1u);
+  const RunResult& run = r.runs[0];
+  ASSERT_TRUE(run.error.empty()) << run.error;
+  EXPECT_GT(run.metrics.model_calls, 0);
+  EXPECT_EQ(run.metrics.model_failures, run.metrics.model_calls);
+  EXPECT_FALSE(run.model_error.empty());
+  std::printf("down: %s\n", run.model_error.c_str());
 }
 
 // (d) One summary row per reasoner x accuracy, accuracies ascending, with every metric.

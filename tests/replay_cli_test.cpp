@@ -492,5 +492,73 @@ TEST(ReplayCli, TaskFolderPicksByTheSpokenRequest) {
   EXPECT_NE(r.err.find("guideline '" + recipe + "' chosen"), std::string::npos) << r.err;
 }
 
+// ---- eval against a model server ------------------------------------------------------------
+
+// eval --vlm URL: every reasoner asks the server (here a simulator of another party's that
+// answers the true step by the request's metadata), once per session, scored side by side.
+TEST(EvalCli, EveryReasonerAgainstAModelServerInOnePass) {
+  const fs::path dir = captaincook_session("eval");
+  ASSERT_TRUE(fs::exists(dir / "annotations.json"));
+  const json truth = json::parse(slurp(dir / "annotations.json"));
+  FakeOpenAIServer server;
+  server.set_answer([&](const json& req) -> json {
+    const double t_s = std::stod(req.at("metadata").at("t_s").get<std::string>());
+    std::string step = truth["steps"][0]["step"];
+    for (const auto& seg : truth["steps"])
+      if (seg["start_s"].get<double>() <= t_s) step = seg["step"];
+    return {{"step", step}, {"status", "in_progress"}, {"trigger", false}, {"response", ""}};
+  });
+  const fs::path report = dir.parent_path().parent_path() / "eval-report";
+  const CliRun r = run_cli("eval --dataset sessions:" + quoted(dir.parent_path()) +
+                               " --reasoners seed,tracker --vlm " + server.base_url() +
+                               " --model their-sim --timeout 5 --jobs 2 --report " + quoted(report),
+                           "eval-server");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("warn"), std::string::npos) << r.err;
+  const std::regex row(R"((seed|tracker)\s+server\s+\d)");
+  EXPECT_EQ(std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), row),
+                          std::sregex_iterator()),
+            4)  // the main table and the STS table
+      << r.out;
+
+  const json results = json::parse(slurp(report / "results.json"));
+  EXPECT_EQ(results["options"]["model"], "endpoint");
+  EXPECT_EQ(results["options"]["endpoint"], server.base_url());
+  EXPECT_EQ(results["options"]["endpoint_model"], "their-sim");
+  ASSERT_EQ(results["summary"].size(), 2u);
+  long calls = 0;
+  for (const auto& s : results["summary"]) {
+    EXPECT_EQ(s["accuracy"], 0.0);
+    EXPECT_EQ(s["sessions"], 1);
+    EXPECT_EQ(s["model_failures"], 0);
+    EXPECT_GT(s["step_acc"].get<double>(), 0.85) << s["reasoner"];
+    calls += s["model_calls"].get<long>();
+  }
+  EXPECT_LT(results["summary"][1]["model_calls"], results["summary"][0]["model_calls"]);
+  // Each moment asked once (the report draws the streams the runs kept, it does not run the
+  // session again), plus one request that checks the server before the runs.
+  const auto requests = server.requests();
+  EXPECT_EQ(static_cast<long>(requests.size()), calls + 1);
+  for (const auto& req : requests) {
+    EXPECT_EQ(req["metadata"]["session_id"], "1_7");
+    EXPECT_EQ(req["model"], "their-sim");
+  }
+  const std::string html = slurp(report / "report.html");
+  EXPECT_NE(html.find(server.base_url()), std::string::npos);
+  EXPECT_NE(html.find("One model server: there is no accuracy to sweep"), std::string::npos);
+  EXPECT_NE(html.find("every reasoner against the model server."), std::string::npos);
+  EXPECT_NE(html.find("class=\"timeline\""), std::string::npos);
+}
+
+TEST(EvalCli, AModelServerThatIsDownIsAOneLineErrorBeforeAnyRun) {
+  const fs::path dir = captaincook_session("eval-down");
+  const std::string url = "http://127.0.0.1:" + std::to_string(unused_loopback_port()) + "/v1";
+  const CliRun r = run_cli("eval --dataset sessions:" + quoted(dir.parent_path()) +
+                               " --reasoners tracker --vlm " + url,
+                           "eval-down");
+  expect_one_line_error(r, "model server at " + url + " failed its first request");
+  EXPECT_EQ(r.out.find("runs in"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace p2a

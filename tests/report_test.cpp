@@ -458,6 +458,37 @@ TEST(HtmlReport, WithoutAModelSaysSoAndSweepsNothing) {
   EXPECT_EQ(count(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\""), 1u);
 }
 
+// eval --vlm URL: the server is named, one pass, and failed model calls are in plain sight.
+TEST(HtmlReport, AgainstAModelServerNamesItAndCountsFailedCalls) {
+  HandMade h = hand_made();
+  HttpModelOptions endpoint;
+  endpoint.base_url = "http://127.0.0.1:8080/v1";
+  endpoint.model = "qwen<vl>";
+  h.opt.endpoint = endpoint;
+  h.opt.accuracies = {0.0};
+  std::erase_if(h.results.summary, [](const EvalSummaryRow& r) { return r.accuracy != 0.3; });
+  std::erase_if(h.results.runs, [](const RunResult& r) { return r.accuracy != 0.3; });
+  for (auto& r : h.results.summary) r.accuracy = 0.0;
+  for (auto& r : h.results.runs) {
+    r.accuracy = 0.0;
+    r.metrics.model_calls = 40;
+    r.metrics.model_failures = 3;
+    r.model_error = "HTTP 503 <busy>";
+  }
+  const fs::path file = scratch("server") / "report.html";
+  write_html_report(file, h.results, h.opt, h.cases, 6);
+  const std::string html = slurp(file);
+  EXPECT_EQ(check_balanced(html), "");
+  EXPECT_NE(html.find("server <code>http://127.0.0.1:8080/v1</code> (model qwen&lt;vl&gt;)"),
+            std::string::npos);
+  EXPECT_EQ(html.find("Model accuracies"), std::string::npos);
+  EXPECT_NE(html.find("<dd class=\"bad\">6 of 80 (first: HTTP 503 &lt;busy&gt;)</dd>"),
+            std::string::npos);
+  const std::string body = between(between(html, "<table class=\"summary\">", "</table>"), "<tbody>", "</tbody>");
+  EXPECT_NE(body.find(">server<"), std::string::npos);
+  EXPECT_NE(html.find("One model server: there is no accuracy to sweep"), std::string::npos);
+}
+
 TEST(HtmlReport, UnwritablePathIsAnError) {
   const HandMade h = hand_made();
   const fs::path dir = scratch("unwritable");

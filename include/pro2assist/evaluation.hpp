@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "pro2assist/decision.hpp"
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/metrics.hpp"
+#include "pro2assist/model.hpp"
 #include "pro2assist/session.hpp"
 
 namespace p2a {
@@ -33,8 +35,13 @@ struct EvalOptions {
   std::vector<double> accuracies = {0.3, 0.5, 0.7};
   std::uint64_t seed = 1;
   int jobs = 0;                         // 0: all cores
-  bool keep_decisions = false;          // keep every decision stream (for report timelines)
+  bool keep_decisions = false;          // keep every decision stream (for report timelines) ...
+  std::size_t keep_decisions_of = 0;   // ... or those of the first this many cases only
   bool no_model = false;                // no model at all (--vlm none): one pass, accuracy 0
+  // A model server (--vlm URL, SPEC §4) instead of the simulator: a real model, or another
+  // party's simulator answering by the request's metadata (session id, time). One pass,
+  // recorded as accuracy 0; the simulator's options below do not apply.
+  std::optional<HttpModelOptions> endpoint;
   double error_run_s = 3.0;             // the simulated model's mean run of wrong answers
   double trigger_noise = 0.0;           // ... and share of right answers with the flag flipped
   bool imu = true;                      // motion streams replayed (--sensors): the IMU ...
@@ -45,6 +52,12 @@ struct EvalOptions {
 
 // "all", "imu", "hands" or "none": the --sensors value for these options.
 std::string sensors_name(const EvalOptions& opt);
+// True when there is no accuracy to sweep: no model, or a model server.
+bool single_pass(const EvalOptions& opt);
+// "simulated", "none" or "endpoint".
+std::string model_kind(const EvalOptions& opt);
+// How a summary row's model is shown: its accuracy ("0.50"), or "none" / "server".
+std::string accuracy_label(const EvalOptions& opt, double accuracy);
 
 struct RunResult {                       // one case x reasoner x accuracy
   std::string case_id;
@@ -52,7 +65,8 @@ struct RunResult {                       // one case x reasoner x accuracy
   double accuracy = 0;
   Metrics metrics;
   std::string error;                     // non-empty when the run failed
-  std::vector<Decision> decisions;       // when keep_decisions
+  std::string model_error;               // the first failed model call's reason, if any
+  std::vector<Decision> decisions;       // when kept (keep_decisions, keep_decisions_of)
 };
 
 struct EvalSummaryRow {                  // one dataset x reasoner x accuracy, pooled

@@ -46,6 +46,7 @@ struct Metrics {
   int grid_points = 0, messages = 0, messages_in_period = 0;
   int periods = 0, mistake_windows = 0, mistake_hits = 0, mistake_msgs = 0, mistake_msgs_hit = 0;
   int model_calls = 0, moments = 0;
+  int model_failures = 0;  // calls that got no usable answer (set by the evaluation driver)
   double task_minutes = 0;
   // further counts behind the ratios (grid points, messages), so pool() can recompute them
   int step_right = 0, status_right = 0, trigger_right = 0;

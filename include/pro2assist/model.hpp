@@ -52,6 +52,8 @@ struct HttpModelOptions {
   double timeout_s = 10.0;
   double connect_timeout_s = 2.0;
   std::string api_key;       // sent as Bearer when non-empty (or from env P2A_API_KEY)
+  bool warn_failures = true;  // warn once per kind of failure (else: debug level only, for
+                              // drivers such as eval that count and report failures)
 };
 std::unique_ptr<ModelClient> make_http_model(const HttpModelOptions& opt);
 

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/model.hpp"
@@ -43,7 +42,5 @@ struct SimModelOptions {
 };
 std::unique_ptr<ModelClient> make_simulated_model(const Guideline& g, const Annotations& truth,
                                                   const SimModelOptions& opt);
-// How many times a model built by make_simulated_model was asked; nullopt for other clients.
-std::optional<std::size_t> simulated_model_calls(const ModelClient& model);
 
 }  // namespace p2a

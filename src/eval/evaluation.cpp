@@ -1,5 +1,6 @@
 // The evaluation driver: cases x reasoners x accuracies, each run through the one engine
-// (replay_session) against a simulated model, scored by SPEC §5 and pooled.
+// (replay_session) against a simulated model (or none, or a model server), scored by SPEC §5
+// and pooled.
 #include "pro2assist/evaluation.hpp"
 
 #include <spdlog/spdlog.h>
@@ -24,8 +25,50 @@ struct WorkItem {
   double accuracy = 0;
 };
 
+// What a reasoner asked of the model, whatever the model: the cost is what was asked, not
+// what the decisions admit to (a reasoner may call at a pair it does not turn into a
+// decision), and a server that fails must show in the results, not only in a log.
+class CountingModel final : public ModelClient {
+ public:
+  explicit CountingModel(ModelClient& inner) : inner_(inner) {}
+  ModelResult ask(const ModelQuery& q) override {
+    ++calls;
+    ModelResult r = inner_.ask(q);
+    if (!r.answer) {
+      ++failures;
+      if (first_error.empty()) first_error = r.error.empty() ? "no answer" : r.error;
+    }
+    return r;
+  }
+  std::string name() const override { return inner_.name(); }
+  bool available() const override { return inner_.available(); }
+
+  std::size_t calls = 0, failures = 0;
+  std::string first_error;
+
+ private:
+  ModelClient& inner_;
+};
+
+std::unique_ptr<ModelClient> model_for(const EvalCase& c, double accuracy, const EvalOptions& opt) {
+  if (opt.endpoint) {
+    // Hundreds of runs would each warn; failures are counted per run and reported instead.
+    HttpModelOptions endpoint = *opt.endpoint;
+    endpoint.warn_failures = false;
+    return make_http_model(endpoint);
+  }
+  if (opt.no_model) return make_no_model();
+  // Seeded by the case only: every reasoner of a case faces the same model answers.
+  SimModelOptions mopt;
+  mopt.accuracy = accuracy;
+  mopt.mean_error_s = opt.error_run_s;
+  mopt.trigger_noise = opt.trigger_noise;
+  mopt.seed = opt.seed ^ sim::hash_string(c.id);
+  return make_simulated_model(*c.guideline, c.truth, mopt);
+}
+
 RunResult run_one(const EvalCase& c, const std::string& reasoner, double accuracy,
-                  const EvalOptions& opt) {
+                  const EvalOptions& opt, bool keep_decisions) {
   RunResult r;
   r.case_id = c.id;
   r.reasoner = reasoner;
@@ -33,13 +76,8 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
   try {
     if (!c.guideline) throw Error("case " + c.id + ": no guideline");
     auto policy = make_reasoner(reasoner, ReasonerOptions{});
-    // Seeded by the case only: every reasoner of a case faces the same model answers.
-    SimModelOptions mopt;
-    mopt.accuracy = accuracy;
-    mopt.mean_error_s = opt.error_run_s;
-    mopt.trigger_noise = opt.trigger_noise;
-    mopt.seed = opt.seed ^ sim::hash_string(c.id);
-    auto model = opt.no_model ? make_no_model() : make_simulated_model(*c.guideline, c.truth, mopt);
+    auto inner = model_for(c, accuracy, opt);
+    CountingModel model(*inner);
     EngineStats stats;
     // Without some motion streams: the same session, as long, with those left out.
     Session reduced;
@@ -56,18 +94,17 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
       session = &reduced;
     }
     std::vector<Decision> decisions =
-        replay_session(*session, *c.guideline, std::move(policy), *model, &stats);
+        replay_session(*session, *c.guideline, std::move(policy), model, &stats);
     r.metrics = score(*c.guideline, c.truth, decisions);
-    // The cost is what the model was asked, not what the decisions admit to: a reasoner may
-    // call the model at a pair it does not turn into a decision.
-    const std::size_t asked = simulated_model_calls(*model).value_or(stats.model_calls);
-    if (static_cast<std::size_t>(r.metrics.model_calls) != asked) {
+    if (static_cast<std::size_t>(r.metrics.model_calls) != model.calls) {
       spdlog::debug("{} / {}: model asked {} times, {} decisions marked vlm", c.id, reasoner,
-                    asked, r.metrics.model_calls);
-      r.metrics.model_calls = static_cast<int>(asked);
+                    model.calls, r.metrics.model_calls);
+      r.metrics.model_calls = static_cast<int>(model.calls);
       r.metrics = pool({r.metrics});  // re-derives the ratios from the counts
     }
-    if (opt.keep_decisions) r.decisions = std::move(decisions);
+    r.metrics.model_failures = static_cast<int>(model.failures);
+    r.model_error = model.first_error;
+    if (keep_decisions) r.decisions = std::move(decisions);
   } catch (const std::exception& e) {
     // An unknown reasoner, a broken guideline: a failed run, recorded, not a failed evaluation.
     r.error = e.what();
@@ -118,6 +155,7 @@ nlohmann::json metrics_to_json(const Metrics& m) {
       {"mistake_msgs", m.mistake_msgs},
       {"mistake_msgs_hit", m.mistake_msgs_hit},
       {"model_calls", m.model_calls},
+      {"model_failures", m.model_failures},
       {"moments", m.moments},
       {"task_minutes", m.task_minutes},
       {"step_right", m.step_right},
@@ -144,9 +182,10 @@ EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions
   const auto t0 = std::chrono::steady_clock::now();
   EvalResults out;
 
-  // Without a model there is no accuracy to sweep: one pass, recorded as accuracy 0.
+  // Without a model, or with a model server, there is no accuracy to sweep: one pass,
+  // recorded as accuracy 0.
   const std::vector<double> accuracies =
-      opt.no_model ? std::vector<double>{0.0} : ascending_unique(opt.accuracies);
+      single_pass(opt) ? std::vector<double>{0.0} : ascending_unique(opt.accuracies);
   // Case-major, so a worker's neighbouring items share a case's data in cache.
   std::vector<WorkItem> items;
   items.reserve(cases.size() * opt.reasoners.size() * accuracies.size());
@@ -163,7 +202,8 @@ EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions
     for (std::size_t i = next++; i < items.size(); i = next++) {
       const WorkItem& w = items[i];
       // Each result lands at its item's index: the output order never depends on scheduling.
-      out.runs[i] = run_one(cases[w.case_index], opt.reasoners[w.reasoner_index], w.accuracy, opt);
+      out.runs[i] = run_one(cases[w.case_index], opt.reasoners[w.reasoner_index], w.accuracy, opt,
+                            opt.keep_decisions || w.case_index < opt.keep_decisions_of);
       const std::size_t n = ++done;
       if (opt.progress) opt.progress(n, items.size());
     }
@@ -207,6 +247,18 @@ EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions
   return out;
 }
 
+bool single_pass(const EvalOptions& opt) { return opt.no_model || opt.endpoint.has_value(); }
+
+std::string model_kind(const EvalOptions& opt) {
+  return opt.endpoint ? "endpoint" : opt.no_model ? "none" : "simulated";
+}
+
+std::string accuracy_label(const EvalOptions& opt, double accuracy) {
+  if (opt.endpoint) return "server";
+  if (opt.no_model) return "none";
+  return fmt::format("{:.2f}", accuracy);
+}
+
 std::string sensors_name(const EvalOptions& opt) {
   return opt.imu && opt.hand_motion ? "all" : opt.imu ? "imu" : opt.hand_motion ? "hands" : "none";
 }
@@ -216,13 +268,17 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
   j["generated"] = iso_time_utc();
   j["options"] = {{"reasoners", opt.reasoners},
                   {"accuracies", opt.accuracies},
-                  {"model", opt.no_model ? "none" : "simulated"},
+                  {"model", model_kind(opt)},
                   {"error_run_s", opt.error_run_s},
                   {"trigger_noise", opt.trigger_noise},
                   {"sensors", sensors_name(opt)},
                   {"seed", opt.seed},
                   {"jobs", opt.jobs},
                   {"keep_decisions", opt.keep_decisions}};
+  if (opt.endpoint) {
+    j["options"]["endpoint"] = opt.endpoint->base_url;
+    j["options"]["endpoint_model"] = opt.endpoint->model;
+  }
   j["wall_s"] = r.wall_s;
   j["summary"] = nlohmann::json::array();
   for (const auto& row : r.summary) {
@@ -241,6 +297,7 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
                         {"accuracy", run.accuracy},
                         {"metrics", run.error.empty() ? metrics_to_json(run.metrics) : nullptr},
                         {"error", run.error.empty() ? nullptr : nlohmann::json(run.error)}};
+    if (!run.model_error.empty()) x["model_error"] = run.model_error;
     if (opt.keep_decisions && run.error.empty()) {
       x["decisions"] = nlohmann::json::array();
       for (const auto& d : run.decisions) x["decisions"].push_back(to_json(d));

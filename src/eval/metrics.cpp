@@ -247,6 +247,7 @@ Metrics pool(const std::vector<Metrics>& sessions) {
     m.mistake_msgs += s.mistake_msgs;
     m.mistake_msgs_hit += s.mistake_msgs_hit;
     m.model_calls += s.model_calls;
+    m.model_failures += s.model_failures;
     m.moments += s.moments;
     m.task_minutes += s.task_minutes;
     m.step_right += s.step_right;

@@ -53,7 +53,7 @@ th.left, td.left { text-align:left; }
 td.reasoner { font-weight:600; }
 tr.group-start td { border-top:2px solid #b9c2d0; }
 td.best { background:var(--best); color:var(--bestink); font-weight:700; }
-td.bad { color:#b3261e; font-weight:700; }
+td.bad, dd.bad { color:#b3261e; font-weight:700; }
 td.msg-text { white-space:normal; text-align:left; max-width:620px; }
 .swatch { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:6px;
   vertical-align:-1px; }
@@ -222,7 +222,7 @@ std::size_t index_in(const std::vector<std::string>& v, const std::string& x) {
   return static_cast<std::size_t>(std::find(v.begin(), v.end(), x) - v.begin());
 }
 
-std::string summary_table(const std::vector<const EvalSummaryRow*>& rows, bool no_model,
+std::string summary_table(const std::vector<const EvalSummaryRow*>& rows, const EvalOptions& opt,
                           const std::vector<std::string>& reasoners) {
   // Accuracy groups, reasoners in colour order inside each.
   std::vector<const EvalSummaryRow*> sorted = rows;
@@ -271,7 +271,7 @@ std::string summary_table(const std::vector<const EvalSummaryRow*>& rows, bool n
     const bool first_of_group = i == 0 || group_start;
     h +=
         "<td class=\"left\">" +
-        (first_of_group ? (no_model ? std::string("none") : fixed(row.accuracy, 2)) : std::string()) +
+        (first_of_group ? escape(accuracy_label(opt, row.accuracy)) : std::string()) +
         "</td>";
     h += "<td class=\"left reasoner\"><span class=\"swatch\" style=\"background:" +
          report::track_color(index_in(reasoners, row.reasoner)) + "\"></span>" +
@@ -460,7 +460,9 @@ std::string timelines_section(const EvalResults& r, const EvalOptions& opt,
   std::string h = "<p class=\"note\">The first " +
                   std::to_string(std::min<std::size_t>(cases.size(), max_timelines)) +
                   " sessions, every reasoner " +
-                  (opt.no_model ? std::string("without a model") : "at model accuracy " + fixed(mid, 2)) +
+                  (opt.endpoint ? "against the model server"
+                   : opt.no_model ? std::string("without a model")
+                                  : "at model accuracy " + fixed(mid, 2)) +
                   ". Rows are the guideline's steps; hover a bar, strip or marker for details; "
                   "click a track to fade the others.</p>";
   const std::size_t n =
@@ -540,7 +542,10 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
   std::string rs;
   for (const auto& x : opt.reasoners) rs += (rs.empty() ? "" : ", ") + x;
   h += "<dt>Reasoners</dt><dd>" + escape(rs) + "</dd>";
-  if (opt.no_model) {
+  if (opt.endpoint) {
+    h += "<dt>Model</dt><dd>server <code>" + escape(opt.endpoint->base_url) + "</code> (model " +
+         escape(opt.endpoint->model) + ")</dd>";
+  } else if (opt.no_model) {
     h += "<dt>Model</dt><dd>none: every reasoner without a model</dd>";
   } else {
     h += "<dt>Model accuracies</dt><dd>" + join_numbers(opt.accuracies, 2) + "</dd>";
@@ -554,6 +559,16 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
   h += "<dt>Seed</dt><dd>" + std::to_string(opt.seed) + "</dd>";
   h += "<dt>Runs</dt><dd>" + std::to_string(r.runs.size()) +
        (failed_runs ? " (" + std::to_string(failed_runs) + " failed)" : std::string()) + "</dd>";
+  long calls = 0, failed_calls = 0;
+  std::string first_model_error;
+  for (const auto& run : r.runs) {
+    calls += run.metrics.model_calls;
+    failed_calls += run.metrics.model_failures;
+    if (first_model_error.empty()) first_model_error = run.model_error;
+  }
+  if (failed_calls > 0)
+    h += "<dt>Failed model calls</dt><dd class=\"bad\">" + std::to_string(failed_calls) + " of " +
+         std::to_string(calls) + " (first: " + escape(first_model_error) + ")</dd>";
   h += "<dt>Wall time</dt><dd>" + fixed(r.wall_s, 1) + " s</dd>";
   if (!info.command_line.empty())
     h += "<dt>Command</dt><dd><code>" + escape(info.command_line) + "</code></dd>";
@@ -569,7 +584,7 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
       if (row.dataset == d) rows.push_back(&row);
     if (rows.empty()) continue;
     if (datasets.size() > 1) h += "<h3>" + escape(d) + "</h3>";
-    h += summary_table(rows, opt.no_model, reasoners);
+    h += summary_table(rows, opt, reasoners);
   }
   if (r.summary.empty()) h += "<p class=\"note\">No results.</p>";
   h += "</section>";
@@ -577,8 +592,10 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
   h += "<section id=\"sweep\"><h2>Accuracy sweep</h2><p class=\"note\">How each reasoner "
        "degrades as the simulated model gets worse. Click a reasoner to hide or show it.</p>";
   for (const auto& d : datasets) {
-    if (opt.no_model) {
-      h += "<p class=\"note\">No model: there is no accuracy to sweep.</p>";
+    if (single_pass(opt)) {
+      h += std::string("<p class=\"note\">") +
+           (opt.endpoint ? "One model server" : "No model") +
+           ": there is no accuracy to sweep.</p>";
       break;
     }
     std::vector<const EvalSummaryRow*> rows;

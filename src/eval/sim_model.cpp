@@ -3,7 +3,6 @@
 // function of the query time only, so two reasoners that ask at the same moments face the
 // same model, whatever else they do.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <iomanip>
 #include <mutex>
@@ -69,7 +68,6 @@ class SimulatedModel : public ModelClient {
   }
 
   ModelResult ask(const ModelQuery& q) override {
-    ++calls_;
     ModelResult result;
     result.latency_s = opt_.latency_s;
     if (truth_.steps.empty() || g_.size() == 0) {
@@ -109,8 +107,6 @@ class SimulatedModel : public ModelClient {
         << ", seed=" << opt_.seed << ")";
     return out.str();
   }
-
-  std::size_t calls() const { return calls_.load(); }
 
  private:
   static Status other_status(Status s, Rng& rng) {
@@ -268,7 +264,6 @@ class SimulatedModel : public ModelClient {
   std::mutex mutex_;
   Rng run_rng_;
   std::vector<Run> runs_;
-  std::atomic<std::size_t> calls_{0};
 };
 
 }  // namespace
@@ -276,11 +271,6 @@ class SimulatedModel : public ModelClient {
 std::unique_ptr<ModelClient> make_simulated_model(const Guideline& g, const Annotations& truth,
                                                   const SimModelOptions& opt) {
   return std::make_unique<SimulatedModel>(g, truth, opt);
-}
-
-std::optional<std::size_t> simulated_model_calls(const ModelClient& model) {
-  if (const auto* sim = dynamic_cast<const SimulatedModel*>(&model)) return sim->calls();
-  return std::nullopt;
 }
 
 }  // namespace p2a

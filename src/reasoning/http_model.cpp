@@ -157,7 +157,7 @@ class HttpModel final : public ModelClient {
 
   // A dead server fails at every moment: warn once per kind of failure, then stay quiet.
   void log_failure(const std::string& kind, const std::string& error, double t_s) {
-    if (warned_.insert(kind).second)
+    if (opt_.warn_failures && warned_.insert(kind).second)
       spdlog::warn("model {} at t={:.3f} s: {} (further '{}' failures logged at debug level)",
                    name(), t_s, error, kind);
     else

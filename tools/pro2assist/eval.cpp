@@ -1,5 +1,6 @@
 // pro2assist eval: every reasoner on a dataset, through the one engine and a simulated model
-// at several accuracies; a summary table on stdout, results.json (and a report) on request.
+// at several accuracies (or no model, or a model server); a summary table on stdout,
+// results.json (and a report) on request.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -26,7 +27,9 @@ struct EvalArgs {
   int jobs = 0;
   std::string report;
   int sessions_per_guideline = 4;
-  std::string vlm = "sim";  // "sim" or "none"
+  std::string vlm = "sim";  // "sim", "none" or a model server's base URL
+  std::string model = "default";
+  double timeout_s = 10.0;
   double error_run_s = EvalOptions{}.error_run_s;
   std::string sensors = "all";
   double trigger_noise = 0.0;
@@ -47,7 +50,11 @@ std::vector<EvalCase> load_cases(const EvalArgs& a) {
   throw Error("eval: unknown dataset kind '" + kind + "' (captaincook4d, sessions or guidelines)");
 }
 
-void print_summary(const EvalResults& r, bool no_model) {
+bool is_url(const std::string& vlm) {
+  return vlm.rfind("http://", 0) == 0 || vlm.rfind("https://", 0) == 0;
+}
+
+void print_summary(const EvalResults& r, const EvalOptions& opt) {
   std::string dataset;
   for (const auto& row : r.summary) {
     if (row.dataset != dataset) {
@@ -59,7 +66,7 @@ void print_summary(const EvalResults& r, bool no_model) {
                   "sessions", "failed");
     }
     const Metrics& m = row.metrics;
-    const std::string acc = no_model ? "none" : fmt::format("{:.2f}", row.accuracy);
+    const std::string acc = accuracy_label(opt, row.accuracy);
     std::printf(
         "%-10s %5s %8.3f %10.3f %6.3f %6.3f %6.3f %6.3f %7.3f %7.2f %8.3f %8.3f %9.1f %12.3f "
         "%8d %6d\n",
@@ -79,7 +86,7 @@ void print_summary(const EvalResults& r, bool no_model) {
                   "STS-finish", "hit-finish");
     }
     const Metrics& m = row.metrics;
-    const std::string acc = no_model ? "none" : fmt::format("{:.2f}", row.accuracy);
+    const std::string acc = accuracy_label(opt, row.accuracy);
     std::printf("%-10s %5s %9.3f %9.3f %10.3f %10.3f\n", row.reasoner.c_str(), acc.c_str(),
                 m.sts_start, m.start_hit_share, m.sts_finish, m.finish_hit_share);
   }
@@ -106,6 +113,40 @@ std::size_t warn_failures(const EvalResults& r) {
   return failed;
 }
 
+// Likewise for model calls that got no usable answer: the runs go on without them (as a live
+// session would), so their share must be in plain sight beside the figures they lowered.
+void warn_model_failures(const EvalResults& r) {
+  for (const auto& row : r.summary) {
+    if (row.metrics.model_failures == 0) continue;
+    std::string first;
+    for (const auto& run : r.runs)
+      if (run.reasoner == row.reasoner && run.accuracy == row.accuracy && !run.model_error.empty()) {
+        first = run.case_id + ": " + run.model_error;
+        break;
+      }
+    spdlog::warn("{}: {} of {} model calls failed; first ({})", row.reasoner,
+                 row.metrics.model_failures, row.metrics.model_calls, first);
+  }
+}
+
+// One request before hundreds of runs: a server that is down, or does not answer in the
+// schema, is a one-line error now rather than every run quietly going on without a model.
+void probe_endpoint(const HttpModelOptions& endpoint, const std::vector<EvalCase>& cases) {
+  const EvalCase& c = cases.front();
+  if (!c.guideline) return;
+  HttpModelOptions quiet = endpoint;
+  quiet.warn_failures = false;  // the error below says it
+  auto model = make_http_model(quiet);
+  ModelQuery q;
+  q.session_id = c.session.meta.session_id.empty() ? c.id : c.session.meta.session_id;
+  q.t_s = 0;
+  q.guideline = c.guideline.get();
+  const ModelResult r = model->ask(q);
+  if (!r.answer)
+    throw Error("eval: the model server at " + endpoint.base_url +
+                " failed its first request: " + r.error);
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& x : items) out += (out.empty() ? "" : ",") + x;
@@ -120,22 +161,27 @@ std::string command_line(const EvalArgs& a) {
   if (a.dataset.rfind("guidelines:", 0) == 0)
     cmd += " --sessions-per-guideline " + std::to_string(a.sessions_per_guideline);
   cmd += " --reasoners " + join(a.reasoners);
-  cmd += a.vlm == "none" ? " --vlm none"
-                         : " --accuracy " + join(accuracies) +
-                               fmt::format(" --error-run {:g}", a.error_run_s) +
-                               (a.trigger_noise > 0
-                                    ? fmt::format(" --trigger-noise {:g}", a.trigger_noise)
-                                    : std::string());
+  if (a.vlm == "none") {
+    cmd += " --vlm none";
+  } else if (is_url(a.vlm)) {
+    cmd += " --vlm " + a.vlm + " --model " + a.model + fmt::format(" --timeout {:g}", a.timeout_s);
+  } else {
+    cmd += " --accuracy " + join(accuracies) + fmt::format(" --error-run {:g}", a.error_run_s) +
+           (a.trigger_noise > 0 ? fmt::format(" --trigger-noise {:g}", a.trigger_noise)
+                                : std::string());
+  }
   if (a.sensors != "all") cmd += " --sensors " + a.sensors;
   return cmd + " --seed " + std::to_string(a.seed);
 }
 
-// DIR/results.json and DIR/report.html. Keeping every decision stream of a whole dataset
-// would take gigabytes (periodic decides twice a second), so the few sessions the page draws
-// are run again with their decisions kept (runs are deterministic: the same metrics).
+// How many sessions the report draws as timelines. Their decision streams are kept during the
+// runs (keeping every stream of a whole dataset would take gigabytes: periodic decides twice a
+// second), so no session is run twice: a model server is asked once per moment.
+constexpr int kTimelines = 6;
+
+// DIR/results.json and DIR/report.html.
 void write_report(const EvalArgs& a, const std::vector<EvalCase>& cases, const EvalOptions& opt,
-                  EvalResults results) {
-  constexpr int kTimelines = 6;
+                  const EvalResults& results) {
   const std::filesystem::path dir = a.report;
   std::filesystem::create_directories(dir);
   const auto json_file = dir / "results.json";
@@ -145,25 +191,12 @@ void write_report(const EvalArgs& a, const std::vector<EvalCase>& cases, const E
   out.close();
   if (!out) throw Error("eval: failed writing " + json_file.string());
 
-  EvalOptions drawn = opt;
-  drawn.keep_decisions = true;
-  drawn.progress = nullptr;
-  const std::vector<EvalCase> first(cases.begin(),
-                                    cases.begin() + std::min<std::ptrdiff_t>(kTimelines, cases.size()));
-  EvalResults again = run_evaluation(first, drawn);
-  for (RunResult& kept : again.runs) {
-    auto it = std::find_if(results.runs.begin(), results.runs.end(), [&](const RunResult& x) {
-      return x.case_id == kept.case_id && x.reasoner == kept.reasoner &&
-             x.accuracy == kept.accuracy;
-    });
-    if (it != results.runs.end()) it->decisions = std::move(kept.decisions);
-  }
   ReportInfo info;
   info.source = a.dataset;
   if (a.dataset.rfind("captaincook4d:", 0) == 0) info.split = a.split;
   info.command_line = command_line(a);
   const auto html_file = dir / "report.html";
-  write_html_report(html_file, results, drawn, cases, kTimelines, info);
+  write_html_report(html_file, results, opt, cases, kTimelines, info);
   std::printf("results written to %s and %s\n", json_file.string().c_str(),
               html_file.string().c_str());
 }
@@ -173,24 +206,34 @@ int run(const EvalArgs& a) {
   opt.reasoners = a.reasoners;
   opt.accuracies = a.accuracies;
   opt.no_model = a.vlm == "none";
+  if (is_url(a.vlm)) {
+    HttpModelOptions endpoint;
+    endpoint.base_url = a.vlm;
+    endpoint.model = a.model;
+    endpoint.timeout_s = a.timeout_s;
+    opt.endpoint = endpoint;
+  }
   opt.error_run_s = a.error_run_s;
   opt.trigger_noise = a.trigger_noise;
   opt.imu = a.sensors == "all" || a.sensors == "imu";
   opt.hand_motion = a.sensors == "all" || a.sensors == "hands";
-  if (opt.no_model) opt.accuracies = {0.0};
+  if (single_pass(opt)) opt.accuracies = {0.0};
   opt.seed = a.seed;
   opt.jobs = a.jobs;
+  if (!a.report.empty()) opt.keep_decisions_of = kTimelines;
   const std::vector<EvalCase> cases = load_cases(a);
   if (cases.empty()) throw Error("eval: no sessions to evaluate in " + a.dataset);
+  if (opt.endpoint) probe_endpoint(*opt.endpoint, cases);
   spdlog::info("evaluating {} sessions x {} reasoners x {} accuracies", cases.size(),
                opt.reasoners.size(), opt.accuracies.size());
   opt.progress = stderr_progress();
 
   const EvalResults results = run_evaluation(cases, opt);
-  print_summary(results, opt.no_model);
+  print_summary(results, opt);
   std::printf("\n%zu runs in %.1f s\n", results.runs.size(), results.wall_s);
   std::fflush(stdout);  // the table before the warnings when both go to one terminal or log
   const std::size_t failed = warn_failures(results);
+  warn_model_failures(results);
 
   if (!a.report.empty()) write_report(a, cases, opt, results);
   return failed == results.runs.size() ? 2 : 0;
@@ -201,7 +244,9 @@ int run(const EvalArgs& a) {
 void register_eval(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand(
-      "eval", "Run reasoners on a dataset against a simulated model and score them (SPEC §5)");
+      "eval",
+      "Run reasoners on a dataset against a simulated model (or none, or a model server) and "
+      "score them (SPEC §5)");
   cmd->add_option("--dataset", args->dataset,
                   "captaincook4d:DIR, sessions:DIR (folders with annotations.json and a "
                   "guideline) or guidelines:DIR (simulated sessions per guideline file)")
@@ -218,8 +263,19 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--vlm", args->vlm,
                   "sim: the simulated model at each --accuracy; none: no model at all (the "
-                  "tracker on durations and motion alone)")
-      ->check(CLI::IsMember({"sim", "none"}))
+                  "tracker on durations and motion alone); or an OpenAI-compatible base URL "
+                  "(SPEC §4, e.g. http://127.0.0.1:8080/v1): a real model, or a simulator of "
+                  "your own answering by the request's session_id and t_s")
+      ->check([](const std::string& v) {
+        return v == "sim" || v == "none" || is_url(v)
+                   ? std::string()
+                   : "--vlm must be sim, none or an http(s) URL, not '" + v + "'";
+      })
+      ->capture_default_str();
+  cmd->add_option("--model", args->model, "Model name sent to the server (--vlm URL)")
+      ->capture_default_str();
+  cmd->add_option("--timeout", args->timeout_s, "Model request timeout, seconds (--vlm URL)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--error-run", args->error_run_s,
                   "Simulated model: mean length of a run of wrong answers, seconds (its errors "

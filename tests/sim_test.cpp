@@ -533,25 +533,48 @@ TEST(SimModel, ErrorsComeInRuns) {
   EXPECT_GT(double(wrong_then_wrong) / wrong, error_rate + 0.3);
 }
 
-TEST(SimModel, WrongAnswersAreMostlyNearbySteps) {
+namespace {
+
+// Share of a never-right model's answers that name a step within two of the true one, and how
+// many distinct steps it names, on the 60-step task.
+std::pair<double, std::size_t> nearby_share(bool errors_nearby) {
   const LongTask t = long_task();
   SimModelOptions o;
   o.accuracy = 0.0;
+  o.errors_nearby = errors_nearby;
   auto m = make_simulated_model(t.g, t.truth, o);
   int answers = 0, nearby = 0;
+  std::set<StepId> named;
   for (double at = t.truth.steps.front().start_s; at < t.end_s; at += 0.5) {
     ModelQuery q;
     q.t_s = at;
     const auto a = m->ask(q).answer;
-    ASSERT_TRUE(a);
+    EXPECT_TRUE(a);
+    if (!a) break;
     const int truth_k = std::stoi(right_steps(t.truth, at).back().substr(1));
     const int answer_k = std::stoi(a->step.substr(1));
     ++answers;
     nearby += std::abs(answer_k - truth_k) <= 2;
+    named.insert(a->step);
   }
-  const double share_nearby = double(nearby) / answers;
+  return {double(nearby) / answers, named.size()};
+}
+
+}  // namespace
+
+TEST(SimModel, WrongAnswersAreMostlyNearbySteps) {
+  const auto [share_nearby, named] = nearby_share(true);
   EXPECT_GT(share_nearby, 0.55);  // 70% confusions with neighbours, a few lucky others
   EXPECT_LT(share_nearby, 0.9);   // and some answers from anywhere in the guideline
+  EXPECT_GT(named, 40u);
+}
+
+// --wrong-steps anywhere: the same runs of errors, naming any step alike (4 of the 59 others
+// are within two of the true one).
+TEST(SimModel, WrongAnswersCanFallAnywhere) {
+  const auto [share_nearby, named] = nearby_share(false);
+  EXPECT_LT(share_nearby, 0.15);
+  EXPECT_GT(named, 50u);
 }
 
 TEST(SimModel, RightAnswersCarryTrueStatusTriggerAndResponse) {

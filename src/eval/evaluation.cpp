@@ -63,6 +63,7 @@ std::unique_ptr<ModelClient> model_for(const EvalCase& c, double accuracy, const
   mopt.accuracy = accuracy;
   mopt.mean_error_s = opt.error_run_s;
   mopt.trigger_noise = opt.trigger_noise;
+  mopt.errors_nearby = opt.errors_nearby;
   mopt.seed = opt.seed ^ sim::hash_string(c.id);
   return make_simulated_model(*c.guideline, c.truth, mopt);
 }
@@ -271,6 +272,7 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
                   {"model", model_kind(opt)},
                   {"error_run_s", opt.error_run_s},
                   {"trigger_noise", opt.trigger_noise},
+                  {"wrong_steps", opt.errors_nearby ? "nearby" : "anywhere"},
                   {"sensors", sensors_name(opt)},
                   {"seed", opt.seed},
                   {"jobs", opt.jobs},

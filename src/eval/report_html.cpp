@@ -550,6 +550,8 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
   } else {
     h += "<dt>Model accuracies</dt><dd>" + join_numbers(opt.accuracies, 2) + "</dd>";
     h += "<dt>Model error runs</dt><dd>" + fixed(opt.error_run_s, 1) + " s on average</dd>";
+    if (!opt.errors_nearby)
+      h += "<dt>Model wrong steps</dt><dd>anywhere in the guideline, uniformly</dd>";
     if (opt.trigger_noise > 0)
       h += "<dt>Model help flag</dt><dd>flipped on " + fixed(100 * opt.trigger_noise, 0) +
            "% of right answers</dd>";

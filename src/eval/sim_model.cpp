@@ -199,7 +199,7 @@ class SimulatedModel : public ModelClient {
   }
 
   // The step a wrong run reports, chosen once for the run: mostly a confusion with the
-  // steps around the true one, sometimes anything. Later entries are fallbacks for when the
+  // steps around the true one, sometimes anything (or always anything, without errors_nearby). Later entries are fallbacks for when the
   // first becomes right as the truth moves on during the run.
   std::vector<StepId> wrong_choices_for(double start_s, std::size_t run_index) const {
     Rng rng(sim::mix(session_seed_, run_index), "wrong-run");
@@ -209,7 +209,8 @@ class SimulatedModel : public ModelClient {
     const bool has_prev = i > 0, has_next = i + 1 < segs.size();
 
     std::vector<StepId> choices;
-    const double u = rng.uniform();
+    double u = rng.uniform();
+    if (!opt_.errors_nearby) u = 1.0;  // anything
     if (u < 0.4 && (has_prev || has_next)) {
       const bool prev = has_prev && (!has_next || rng.chance(0.5));
       choices.push_back(prev ? segs[i - 1].step : segs[i + 1].step);

@@ -54,6 +54,7 @@ class TrackerReasoner final : public Reasoner {
     }
 
     update_reported(t, g);
+    note_midstep_flag(t);
     if (spdlog::should_log(spdlog::level::trace)) trace(t, g);
     fill_state(d, t, g);
     plan_messages(d, t, g);
@@ -192,17 +193,21 @@ class TrackerReasoner final : public Reasoner {
     last_answer_ = k;
     last_answer_s_ = t;
     if (k == reported_) status_answers_.push_back({t, a.status, a.trigger});
-    // The current step under way, seen past its start window and before half its usual
-    // length: no help is due, so a flag here shows how often the model calls for it falsely.
-    if (k == reported_ && a.status == Status::InProgress) {
-      const DurationModel& dm = filter_->duration(reported_);
-      const double e = t - reported_since_s_;
-      if (e > dm.status_window_s() && e < 0.5 * dm.median_s()) help_flag_.add_midstep(a.trigger);
-    }
     help_flag_.add(a.status, a.trigger);
     answer_now_ = Said{k, a.status, a.trigger};
     while (!status_answers_.empty() && t - status_answers_.front().t_s > opt_.status_memory_s)
       status_answers_.pop_front();
+  }
+
+  // The current step under way, seen past its start window and before half its usual length:
+  // no help is due, so a flag here shows how often the model calls for it falsely. Judged once
+  // the tracker has moved: an answer that moves it speaks of the step it moved to.
+  void note_midstep_flag(double t) {
+    if (!answer_now_ || answer_now_->step != reported_ || answer_now_->status != Status::InProgress)
+      return;
+    const DurationModel& dm = filter_->duration(reported_);
+    const double e = t - reported_since_s_;
+    if (e > dm.status_window_s() && e < 0.5 * dm.median_s()) help_flag_.add_midstep(answer_now_->help);
   }
 
   void update_reported(double t, const Guideline& g) {

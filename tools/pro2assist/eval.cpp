@@ -33,6 +33,7 @@ struct EvalArgs {
   double error_run_s = EvalOptions{}.error_run_s;
   std::string sensors = "all";
   double trigger_noise = 0.0;
+  std::string wrong_steps = "nearby";
 };
 
 std::vector<EvalCase> load_cases(const EvalArgs& a) {
@@ -168,7 +169,8 @@ std::string command_line(const EvalArgs& a) {
   } else {
     cmd += " --accuracy " + join(accuracies) + fmt::format(" --error-run {:g}", a.error_run_s) +
            (a.trigger_noise > 0 ? fmt::format(" --trigger-noise {:g}", a.trigger_noise)
-                                : std::string());
+                                : std::string()) +
+           (a.wrong_steps != "nearby" ? " --wrong-steps " + a.wrong_steps : std::string());
   }
   if (a.sensors != "all") cmd += " --sensors " + a.sensors;
   return cmd + " --seed " + std::to_string(a.seed);
@@ -215,6 +217,7 @@ int run(const EvalArgs& a) {
   }
   opt.error_run_s = a.error_run_s;
   opt.trigger_noise = a.trigger_noise;
+  opt.errors_nearby = a.wrong_steps == "nearby";
   opt.imu = a.sensors == "all" || a.sensors == "imu";
   opt.hand_motion = a.sensors == "all" || a.sensors == "hands";
   if (single_pass(opt)) opt.accuracies = {0.0};
@@ -286,6 +289,11 @@ void register_eval(CLI::App& app) {
                   "Simulated model: share of its right answers whose help flag (trigger) is "
                   "flipped; 0 puts it on exactly in the proactive periods")
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--wrong-steps", args->wrong_steps,
+                  "Simulated model: the steps its wrong runs name: nearby (mostly the previous "
+                  "or next step, sometimes any) or anywhere (any step, uniformly)")
+      ->check(CLI::IsMember({"nearby", "anywhere"}))
       ->capture_default_str();
   cmd->add_option("--sensors", args->sensors,
                   "Motion streams replayed: all (IMU and hand flow), imu, hands, or none (every "

@@ -4,11 +4,11 @@
 // step's usual level (the mean c at the updates where it was named, 0.6 before that).
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <filesystem>
 
 #include "pro2assist/reasoner.hpp"
 #include "reasoning/reasoners.hpp"
+#include "support/scripted_model.hpp"
 
 using namespace p2a;
 namespace fs = std::filesystem;
@@ -21,59 +21,18 @@ const auto ATF = Status::AboutToFinish;
 
 // a -> b -> c -> d, in file order; "a" has execution details.
 Guideline four_steps() {
-  Guideline g;
-  g.id = "t";
-  g.title = "Test";
-  for (const char* id : {"a", "b", "c", "d"}) {
-    Step s;
-    s.id = id;
-    s.text = std::string("Do ") + id;
-    g.steps.push_back(s);
-  }
+  Guideline g = test::chain_of({"a", "b", "c", "d"});
   g.steps[0].details = "Use the small bowl";
-  g.steps[1].requires_ = {"a"};
-  g.steps[2].requires_ = {"b"};
-  g.steps[3].requires_ = {"c"};
-  g.finalize();
   return g;
 }
 
-// Answers from a script, one per call; an empty step means "fail".
-class ScriptedModel final : public ModelClient {
- public:
-  struct Line {
-    StepId step;
-    Status status = Status::InProgress;
-    bool trigger = false;
-  };
-  explicit ScriptedModel(std::vector<Line> lines) : lines_(lines.begin(), lines.end()) {}
-  ModelResult ask(const ModelQuery& q) override {
-    queries.push_back(q);
-    if (lines_.empty()) throw Error("scripted model: no answer left at t=" + std::to_string(q.t_s));
-    Line l = lines_.front();
-    lines_.pop_front();
-    if (l.step.empty()) return {std::nullopt, "HTTP 500", 0};
-    return {ModelAnswer{l.step, l.status, l.trigger, "say " + l.step}, "", 0};
-  }
-  std::string name() const override { return "scripted"; }
-  std::vector<ModelQuery> queries;
-
- private:
-  std::deque<Line> lines_;
-};
+using test::key_at;
+using test::ScriptedModel;
 
 std::vector<ScriptedModel::Line> named(std::initializer_list<const char*> steps) {
   std::vector<ScriptedModel::Line> lines;
   for (const char* s : steps) lines.push_back({s});
   return lines;
-}
-
-SampledPair key_at(double t) {
-  SampledPair p;
-  p.t_s = t;
-  p.key = true;
-  p.cue = "the hands are moving right";
-  return p;
 }
 
 struct Trace {

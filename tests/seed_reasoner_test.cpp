@@ -1,60 +1,18 @@
 // The seed's window consistency and repetition suppression on scripted model answers.
 #include <gtest/gtest.h>
 
-#include <deque>
-
 #include "pro2assist/reasoner.hpp"
+#include "support/scripted_model.hpp"
 
 using namespace p2a;
 
 namespace {
 
-Guideline three_steps() {
-  Guideline g;
-  g.id = "t";
-  g.title = "Test";
-  for (const char* id : {"a", "b", "c"}) {
-    Step s;
-    s.id = id;
-    s.text = std::string("Do ") + id;
-    g.steps.push_back(s);
-  }
-  g.steps[1].requires_ = {"a"};
-  g.steps[2].requires_ = {"b"};
-  g.finalize();
-  return g;
-}
+using test::ScriptedModel;
 
-// Answers from a script, one per call; an empty step means "fail".
-class ScriptedModel final : public ModelClient {
- public:
-  struct Line {
-    StepId step;
-    Status status;
-    bool trigger;
-  };
-  explicit ScriptedModel(std::vector<Line> lines) : lines_(lines.begin(), lines.end()) {}
-  ModelResult ask(const ModelQuery& q) override {
-    queries.push_back(q);
-    Line l = lines_.front();
-    lines_.pop_front();
-    if (l.step.empty()) return {std::nullopt, "HTTP 500", 0};
-    return {ModelAnswer{l.step, l.status, l.trigger, "say " + l.step}, "", 0};
-  }
-  std::string name() const override { return "scripted"; }
-  std::vector<ModelQuery> queries;
+Guideline three_steps() { return test::chain_of({"a", "b", "c"}); }
 
- private:
-  std::deque<Line> lines_;
-};
-
-SampledPair key_at(double t) {
-  SampledPair p;
-  p.t_s = t;
-  p.key = true;
-  p.cue = "the hands are moving left";
-  return p;
-}
+SampledPair key_at(double t) { return test::key_at(t, "the hands are moving left"); }
 
 }  // namespace
 

@@ -82,12 +82,14 @@ void expect_one_line_error(const CliRun& r, const std::string& must_name) {
 
 struct Summary {
   std::string session_id;
+  double duration_s = 0;
   std::size_t pairs = 0, key_moments = 0, decisions = 0, calls = 0, failed = 0, delivered = 0;
+  double calls_per_min = 0, messages_per_min = 0;
 };
 
 Summary parse_summary(const std::string& out) {
   static const std::regex re(
-      R"((\S+): [0-9.]+ s, (\d+) frame pairs, (\d+) key moments, (\d+) decisions, (\d+) model calls \((\d+) failed\), (\d+) messages delivered)");
+      R"((\S+): ([0-9.]+) s, (\d+) frame pairs, (\d+) key moments, (\d+) decisions, (\d+) model calls \((\d+) failed\), (\d+) messages delivered; per minute ([0-9.]+) model calls, ([0-9.]+) messages)");
   std::smatch m;
   Summary s;
   if (!std::regex_search(out, m, re)) {
@@ -95,12 +97,15 @@ Summary parse_summary(const std::string& out) {
     return s;
   }
   s.session_id = m[1];
-  s.pairs = std::stoul(m[2]);
-  s.key_moments = std::stoul(m[3]);
-  s.decisions = std::stoul(m[4]);
-  s.calls = std::stoul(m[5]);
-  s.failed = std::stoul(m[6]);
-  s.delivered = std::stoul(m[7]);
+  s.duration_s = std::stod(m[2]);
+  s.pairs = std::stoul(m[3]);
+  s.key_moments = std::stoul(m[4]);
+  s.decisions = std::stoul(m[5]);
+  s.calls = std::stoul(m[6]);
+  s.failed = std::stoul(m[7]);
+  s.delivered = std::stoul(m[8]);
+  s.calls_per_min = std::stod(m[9]);
+  s.messages_per_min = std::stod(m[10]);
   return s;
 }
 
@@ -206,6 +211,9 @@ TEST(ReplayCli, SimulatedModelWritesASpecStream) {
   EXPECT_GT(s.calls, 0u);
   EXPECT_EQ(s.failed, 0u);
   EXPECT_LE(s.key_moments, s.pairs);
+  // The cost and the interruptions per minute of session, as printed (one decimal).
+  EXPECT_NEAR(s.calls_per_min, s.calls / (s.duration_s / 60.0), 0.051);
+  EXPECT_NEAR(s.messages_per_min, s.delivered / (s.duration_s / 60.0), 0.051);
   // A simulated model on a real session must get the tracker onto steps.
   EXPECT_TRUE(std::any_of(ds.begin(), ds.end(), [](const json& d) { return d["step"].is_string(); }));
 }

@@ -82,12 +82,16 @@ void run(const ReplayArgs& a) {
   out.close();
 
   if (!a.quiet) print_timeline(std::cout, g, decisions);
+  // The cost and the interruptions as a deployment sees them: per minute of session.
+  const double minutes = s.end_s() / 60.0;
+  const auto per_minute = [&](std::size_t n) { return minutes > 0 ? n / minutes : 0.0; };
   std::printf(
       "\n%s: %.1f s, %zu frame pairs, %zu key moments, %zu decisions, %zu model calls "
-      "(%zu failed), %zu messages delivered\nreasoner %s, model %s; decisions written to %s\n",
+      "(%zu failed), %zu messages delivered; per minute %.1f model calls, %.1f messages\n"
+      "reasoner %s, model %s; decisions written to %s\n",
       s.meta.session_id.c_str(), s.end_s(), stats.pairs, stats.key_moments, stats.decisions,
-      stats.model_calls, stats.model_failures, stats.delivered, a.reasoner.c_str(),
-      model->name().c_str(), a.out.c_str());
+      stats.model_calls, stats.model_failures, stats.delivered, per_minute(stats.model_calls),
+      per_minute(stats.delivered), a.reasoner.c_str(), model->name().c_str(), a.out.c_str());
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +12,7 @@
 #include <string>
 
 #include "pro2assist/guideline.hpp"
+#include "support/shell.hpp"
 
 namespace fs = std::filesystem;
 using p2a::Guideline;
@@ -542,26 +542,13 @@ TEST(GuidelineLibrary, LoadsFolderAndSkipsBrokenFiles) {
 
 // ---- the validate command ------------------------------------------------------------------
 
-struct ProgramRun {
-  int exit_code;
-  std::string out;
-};
-
-ProgramRun run_program(const std::string& args) {
-  const std::string cmd = std::string(P2A_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  ProgramRun r{-1, ""};
-  if (!p) return r;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+ShellRun run_program(const std::string& args) {
+  return run_shell(std::string(P2A_BINARY) + " " + args + " 2>&1");
 }
 
 TEST(ValidateCommand, ListsStepsInOrder) {
-  const ProgramRun r = run_program("validate " + kTeaExample.string());
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const ShellRun r = run_program("validate " + kTeaExample.string());
+  ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("Brew a cup of tea (tea)\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("9 steps, 2 with no prerequisites, 2 critical\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  pour_water      Pour the hot water over the tea bag  "
@@ -577,8 +564,8 @@ TEST(ValidateCommand, ListsStepsInOrder) {
 }
 
 TEST(ValidateCommand, CaptainCookGraphInTopologicalOrder) {
-  const ProgramRun r = run_program("validate " + (kGraphs / "coffee.json").string());
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const ShellRun r = run_program("validate " + (kGraphs / "coffee.json").string());
+  ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("Coffee (coffee)\n16 steps"), std::string::npos) << r.out;
   EXPECT_LT(r.out.find("Measure 12 ounces of cold water"), r.out.find("Transfer water to a kettle"));
 }
@@ -586,8 +573,8 @@ TEST(ValidateCommand, CaptainCookGraphInTopologicalOrder) {
 TEST(ValidateCommand, InvalidFileExitsWithError) {
   const fs::path dir = tmp_dir("validate");
   const fs::path f = write_file(dir, "bad.yaml", "steps:\n  - {id: a, text: A, requires: [b]}\n  - {id: b, text: B, requires: [a]}\n");
-  const ProgramRun r = run_program("validate " + f.string());
-  EXPECT_EQ(r.exit_code, 1);
+  const ShellRun r = run_program("validate " + f.string());
+  EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("error: guideline " + f.string() + ": dependency cycle through step 'a'"),
             std::string::npos)
       << r.out;

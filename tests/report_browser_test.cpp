@@ -5,14 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "pro2assist/evaluation.hpp"
 #include "pro2assist/report.hpp"
 #include "pro2assist/sim.hpp"
+#include "support/shell.hpp"
 
 namespace p2a {
 namespace {
@@ -45,12 +44,9 @@ NodeRun check_in_browser(const fs::path& html, const fs::path& png, bool replay)
   const std::string cmd = "node \"" + (kBrowserDir / "check_report.mjs").string() + "\" " +
                           (replay ? "--replay " : "") + "\"" + html.string() + "\" \"" +
                           png.string() + "\" 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const ShellRun run = run_shell(cmd);
+  r.code = run.code;
+  r.out = run.out;
   // The summary is the last line that parses as a JSON object.
   std::size_t end = r.out.size();
   while (end > 0) {

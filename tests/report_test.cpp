@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -15,6 +13,7 @@
 
 #include "eval/report_svg.hpp"
 #include "pro2assist/metrics.hpp"
+#include "support/shell.hpp"
 
 namespace p2a {
 namespace {
@@ -521,21 +520,8 @@ TEST(ReplayReport, ShowsMetricsTimelineAndMessages) {
 
 // ---- the command ----
 
-struct CommandResult {
-  int code = -1;
-  std::string out;
-};
-
-CommandResult run(const std::string& args) {
-  CommandResult r;
-  const std::string cmd = std::string(P2A_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+ShellRun run(const std::string& args) {
+  return run_shell(std::string(P2A_BINARY) + " " + args + " 2>&1");
 }
 
 TEST(ReportCommand, DrawsAReplayOfASimulatedSession) {
@@ -545,11 +531,11 @@ TEST(ReportCommand, DrawsAReplayOfASimulatedSession) {
   ASSERT_EQ(
       run("simulate --task " + task + " --out " + session.string() + " --seed 3 --mistakes").code,
       0);
-  const CommandResult replay = run("replay " + session.string() + " --task " + task +
+  const ShellRun replay = run("replay " + session.string() + " --task " + task +
                                    " --vlm sim --quiet --out " + decisions.string());
   ASSERT_EQ(replay.code, 0) << replay.out;
 
-  const CommandResult rep =
+  const ShellRun rep =
       run("report " + session.string() + " " + decisions.string() + " --task " + task);
   ASSERT_EQ(rep.code, 0) << rep.out;
   const fs::path html_file = dir / "d.html";
@@ -569,7 +555,7 @@ TEST(ReportCommand, DrawsAReplayOfASimulatedSession) {
   // --out, and the guideline taken from the session folder when --task is absent.
   fs::copy_file(task, session / "guideline.yaml");
   const fs::path other = dir / "out" / "page.html";
-  const CommandResult rep2 =
+  const ShellRun rep2 =
       run("report " + session.string() + " " + decisions.string() + " --out " + other.string());
   ASSERT_EQ(rep2.code, 0) << rep2.out;
   EXPECT_TRUE(fs::exists(other));
@@ -581,7 +567,7 @@ TEST(ReportCommand, BadDecisionLineIsAOneLineError) {
   const fs::path session = dir / "session";
   ASSERT_EQ(run("simulate --task " + task + " --out " + session.string()).code, 0);
   std::ofstream(dir / "d.jsonl") << "{\"t_s\": 1, \"step\": null}\nnot json\n";
-  const CommandResult rep =
+  const ShellRun rep =
       run("report " + session.string() + " " + (dir / "d.jsonl").string() + " --task " + task);
   EXPECT_NE(rep.code, 0);
   EXPECT_NE(rep.out.find("line 2"), std::string::npos) << rep.out;

@@ -1,0 +1,12 @@
+// Running a command line from a test: its exit code and what it wrote on standard output.
+#pragma once
+
+#include <string>
+
+struct ShellRun {
+  int code = -1;  // the exit code; -1 when it could not run or did not exit normally
+  std::string out;
+};
+
+// Runs `command` through /bin/sh (redirect stderr with "2>&1" to capture it too).
+ShellRun run_shell(const std::string& command);

@@ -478,6 +478,26 @@ TEST(ReplayCli, TaskFolderPicksTheRecipeGuideline) {
   CliRun r;
   replay_against_server(dir, library, graph_step_ids(recipe), "cc-library", &r);
   EXPECT_NE(r.err.find("guideline '" + recipe + "' chosen"), std::string::npos) << r.err;
+  // The task graph has no durations: the dataset's training recordings of the recipe give
+  // them (as eval and convert use them), every step of this recipe having been seen there.
+  const std::regex learned("durations of (\\d+) of (\\d+) steps learned from (\\d+) training "
+                           "recordings of '" + recipe + "'");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, learned)) << r.err;
+  EXPECT_EQ(m[1], m[2]);
+  EXPECT_EQ(std::stoul(m[2]), graph_step_ids(recipe).size());
+  EXPECT_GE(std::stoi(m[3]), 3);
+
+  // A folder of guidelines that is not a CaptainCook4D dataset's: nothing is learned.
+  const fs::path tea_dir = tmp_dir("tea-library");
+  fs::copy_file(kSource / "examples" / "tea.yaml", tea_dir / "tea.yaml");
+  const CliRun tea = run_cli("replay " + quoted(kSource / "examples" / "tea-session") + " --task " +
+                                 quoted(tea_dir) + " --vlm none --quiet --out " +
+                                 quoted(tea_dir / "d.jsonl"),
+                             "tea-library");
+  ASSERT_EQ(tea.code, 0) << tea.err;
+  EXPECT_NE(tea.err.find("guideline 'tea' chosen"), std::string::npos) << tea.err;
+  EXPECT_EQ(tea.err.find("learned"), std::string::npos) << tea.err;
 }
 
 TEST(ReplayCli, TaskFolderPicksByTheSpokenRequest) {

@@ -8,6 +8,8 @@
 
 #include "commands.hpp"
 #include "model_choice.hpp"
+#include "pro2assist/dataset.hpp"
+#include "pro2assist/durations.hpp"
 #include "pro2assist/engine.hpp"
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/session.hpp"
@@ -26,6 +28,31 @@ struct ReplayArgs {
   ModelChoice model;
 };
 
+// A recipe picked from the task_graphs folder of a CaptainCook4D dataset gets the step
+// durations learned from the dataset's training recordings, as eval and convert give it: a
+// task graph has none, and the tracker follows a recipe better knowing how long its steps take.
+void learn_durations_from_dataset(Guideline& g, const std::filesystem::path& task_dir) {
+  namespace fs = std::filesystem;
+  fs::path dir = task_dir.lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();
+  const fs::path root = dir.parent_path();
+  if (dir.filename() != "task_graphs" || !fs::exists(root / "splits.json") ||
+      !fs::exists(root / "complete_step_annotations.json"))
+    return;
+  try {
+    const CaptainCook4D cc = CaptainCook4D::load(root);
+    std::vector<Recording> train = cc.recordings("train");
+    std::vector<const Annotations*> truths;
+    for (const auto& r : train)
+      if (r.recipe == g.id) truths.push_back(&r.truth);
+    const int learned = apply_durations(g, learn_durations(g, truths));
+    spdlog::info("durations of {} of {} steps learned from {} training recordings of '{}' in {}",
+                 learned, g.size(), truths.size(), g.id, root.string());
+  } catch (const Error& e) {
+    spdlog::warn("step durations not learned from {}: {}", root.string(), e.what());
+  }
+}
+
 // --task may name a guideline file, or a folder of guidelines to pick from by the
 // session's task and spoken request.
 Guideline resolve_guideline(const std::string& task_arg, const Session& s) {
@@ -43,7 +70,9 @@ Guideline resolve_guideline(const std::string& task_arg, const Session& s) {
       throw Error("replay: no guideline in " + task.string() + " matches task '" + s.meta.task +
                   "'");
     spdlog::info("guideline '{}' chosen for task '{}'", g->id, s.meta.task);
-    return *g;
+    Guideline chosen = *g;
+    learn_durations_from_dataset(chosen, task);
+    return chosen;
   }
   return load_guideline(task);
 }

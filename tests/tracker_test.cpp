@@ -11,6 +11,7 @@
 #include "reasoning/duration_model.hpp"
 #include "reasoning/progress_filter.hpp"
 #include "reasoning/help_flag.hpp"
+#include "reasoning/looks.hpp"
 #include "reasoning/reasoners.hpp"
 #include "assist/message_budget.hpp"
 
@@ -627,6 +628,26 @@ TEST(HelpFlag, WorthWeighingOnlyWhenItSaysMoreThanTheStatus) {
 
 // Flags on answers seeing a step in its middle are false calls: one is chance, and a few in
 // many such answers are too; more than 6% of them (two at least) make the flag noisy.
+// A prerequisite counts as seen (no mistake alert about it) when the model named it in two
+// looks within a minute of each other: stray misreadings over a long task do not add up to it.
+TEST(Looks, APrerequisiteIsSeenOnlyInLooksCloseTogether) {
+  const TrackerOptions opt;
+  const int need = opt.mistake_seen_looks;
+  const double within = opt.mistake_seen_within_s;
+  ASSERT_EQ(need, 2);
+  ASSERT_EQ(within, 60.0);
+  EXPECT_FALSE(looks_together({}, need, within));
+  EXPECT_FALSE(looks_together({30}, need, within));
+  EXPECT_TRUE(looks_together({30, 34}, need, within));
+  EXPECT_TRUE(looks_together({30, 90}, need, within));      // a minute apart
+  EXPECT_FALSE(looks_together({30, 95, 170, 240}, need, within));  // strays, far apart
+  EXPECT_TRUE(looks_together({30, 95, 170, 175}, need, within));
+  EXPECT_TRUE(looks_together({30, 95, 170, 240}, need, 0.0));  // 0: at any times
+  EXPECT_FALSE(looks_together({30, 95, 170}, 4, 0.0));
+  EXPECT_EQ(looks_since({10, 20, 30}, 20), 2);
+  EXPECT_EQ(looks_since({10, 20, 30}, 31), 0);
+}
+
 TEST(HelpFlag, NoisyWhenItCallsForHelpInTheMiddleOfSteps) {
   const HelpFlagOptions opt;
   auto noisy_after = [&](int answers, int flagged) {

@@ -58,6 +58,8 @@ struct TrackerOptions {
   double mistake_answer_confidence = 0.3;  // or the step the model sees under way, this likely;
   int mistake_looks = 2;             // the model saw it under way in this many looks lately,
   int mistake_seen_looks = 2;        // and never named the prerequisite in this many looks
+  double mistake_seen_within_s = 60.0;  // ... within this long of each other (0: at any times;
+                                        // stray misreadings over a long task add up to it)
   double look_gap_s = 3.0;           // answers this far apart are separate looks
   // An "about to finish" answer for the current step announces the next one when the finish
   // belief (durations and recent answers) reaches this; much less is needed when the model

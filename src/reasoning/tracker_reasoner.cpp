@@ -8,6 +8,7 @@
 
 #include "assist/message_budget.hpp"
 #include "help_flag.hpp"
+#include "looks.hpp"
 #include "model_call.hpp"
 #include "progress_filter.hpp"
 #include "reasoners.hpp"
@@ -241,10 +242,6 @@ class TrackerReasoner final : public Reasoner {
     if (b.cur == arg && !b.idle) reported_since_s_ = std::min(t, b.enter_s);
   }
 
-  static int looks_since(const std::vector<double>& v, double since_s) {
-    return static_cast<int>(v.end() - std::lower_bound(v.begin(), v.end(), since_s));
-  }
-
   bool help_informative() const { return help_flag_.informative(opt_.help_flag); }
 
   std::vector<StepId> completed_ids(const Guideline& g) const {
@@ -361,7 +358,7 @@ class TrackerReasoner final : public Reasoner {
 
   // A mistake alert for step c done out of order: the model must have seen c under way in
   // more than one look (its errors come in runs), and a prerequisite must never have been
-  // seen: named by the model in fewer looks than a step that was done. This is the model's
+  // seen: named by the model in fewer looks, close together, than a step that was done. This is the model's
   // evidence, not the filter's belief: durations make the filter explain a step it never saw
   // as done quickly rather than skipped, which is right for tracking and wrong for alerting.
   void check_order(int c, double t, const Guideline& g) {
@@ -369,7 +366,8 @@ class TrackerReasoner final : public Reasoner {
     if (mistake_for_[ci] || looks_since(working_s_[ci], t - opt_.mistake_within_s) < opt_.mistake_looks)
       return;
     for (std::size_t pi : g.prereqs(ci)) {
-      if (static_cast<int>(named_s_[pi].size()) >= opt_.mistake_seen_looks) continue;
+      if (looks_together(named_s_[pi], opt_.mistake_seen_looks, opt_.mistake_seen_within_s))
+        continue;
       const Step& cs = g.at(ci);
       const Step& ps = g.at(pi);
       mistake_for_[ci] = true;

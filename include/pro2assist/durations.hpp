@@ -33,5 +33,8 @@ struct LearnedGuideline {
 };
 std::map<std::string, LearnedGuideline> guidelines_with_learned_durations(
     const CaptainCook4D& cc, const std::string& split, int min_samples = 3);
+// The same for one guideline: its recipe (g.id) learned from its recordings among `recs`.
+LearnedGuideline with_learned_durations(Guideline g, const std::vector<Recording>& recs,
+                                        int min_samples = 3);
 
 }  // namespace p2a

@@ -44,19 +44,21 @@ int apply_durations(Guideline& g, const std::map<StepId, LearnedDuration>& learn
   return changed;
 }
 
+LearnedGuideline with_learned_durations(Guideline g, const std::vector<Recording>& recs,
+                                        int min_samples) {
+  std::vector<const Annotations*> truths;
+  for (const auto& r : recs)
+    if (r.recipe == g.id) truths.push_back(&r.truth);
+  const int learned = apply_durations(g, learn_durations(g, truths, min_samples));
+  return {std::move(g), truths.size(), learned};
+}
+
 std::map<std::string, LearnedGuideline> guidelines_with_learned_durations(
     const CaptainCook4D& cc, const std::string& split, int min_samples) {
   const std::vector<Recording> recs = cc.recordings(split);
   std::map<std::string, LearnedGuideline> out;
-  for (const auto& recipe : cc.recipes()) {
-    LearnedGuideline lg{cc.guideline(recipe), 0, 0};
-    std::vector<const Annotations*> truths;
-    for (const auto& r : recs)
-      if (r.recipe == recipe) truths.push_back(&r.truth);
-    lg.recordings = truths.size();
-    lg.learned = apply_durations(lg.guideline, learn_durations(lg.guideline, truths, min_samples));
-    out.emplace(recipe, std::move(lg));
-  }
+  for (const auto& recipe : cc.recipes())
+    out.emplace(recipe, with_learned_durations(cc.guideline(recipe), recs, min_samples));
   return out;
 }
 

@@ -199,8 +199,9 @@ class SimulatedModel : public ModelClient {
   }
 
   // The step a wrong run reports, chosen once for the run: mostly a confusion with the
-  // steps around the true one, sometimes anything (or always anything, without errors_nearby). Later entries are fallbacks for when the
-  // first becomes right as the truth moves on during the run.
+  // steps around the true one, sometimes anything (always anything without errors_nearby).
+  // Later entries are fallbacks for when the first becomes right as the truth moves on
+  // during the run.
   std::vector<StepId> wrong_choices_for(double start_s, std::size_t run_index) const {
     Rng rng(sim::mix(session_seed_, run_index), "wrong-run");
     const TruthAt truth = truth_at(start_s);

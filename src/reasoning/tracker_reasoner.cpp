@@ -208,7 +208,8 @@ class TrackerReasoner final : public Reasoner {
       return;
     const DurationModel& dm = filter_->duration(reported_);
     const double e = t - reported_since_s_;
-    if (e > dm.status_window_s() && e < 0.5 * dm.median_s()) help_flag_.add_midstep(answer_now_->help);
+    if (e > dm.status_window_s() && e < 0.5 * dm.median_s())
+      help_flag_.add_midstep(answer_now_->help);
   }
 
   void update_reported(double t, const Guideline& g) {
@@ -358,9 +359,10 @@ class TrackerReasoner final : public Reasoner {
 
   // A mistake alert for step c done out of order: the model must have seen c under way in
   // more than one look (its errors come in runs), and a prerequisite must never have been
-  // seen: named by the model in fewer looks, close together, than a step that was done. This is the model's
-  // evidence, not the filter's belief: durations make the filter explain a step it never saw
-  // as done quickly rather than skipped, which is right for tracking and wrong for alerting.
+  // seen: named by the model in fewer looks, close together, than a step that was done. This
+  // is the model's evidence, not the filter's belief: durations make the filter explain a step
+  // it never saw as done quickly rather than skipped, which is right for tracking and wrong
+  // for alerting.
   void check_order(int c, double t, const Guideline& g) {
     const auto ci = static_cast<std::size_t>(c);
     if (mistake_for_[ci] || looks_since(working_s_[ci], t - opt_.mistake_within_s) < opt_.mistake_looks)

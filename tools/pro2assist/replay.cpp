@@ -41,13 +41,10 @@ void learn_durations_from_dataset(Guideline& g, const std::filesystem::path& tas
     return;
   try {
     const CaptainCook4D cc = CaptainCook4D::load(root);
-    std::vector<Recording> train = cc.recordings("train");
-    std::vector<const Annotations*> truths;
-    for (const auto& r : train)
-      if (r.recipe == g.id) truths.push_back(&r.truth);
-    const int learned = apply_durations(g, learn_durations(g, truths));
+    LearnedGuideline lg = with_learned_durations(std::move(g), cc.recordings("train"));
+    g = std::move(lg.guideline);
     spdlog::info("durations of {} of {} steps learned from {} training recordings of '{}' in {}",
-                 learned, g.size(), truths.size(), g.id, root.string());
+                 lg.learned, g.size(), lg.recordings, g.id, root.string());
   } catch (const Error& e) {
     spdlog::warn("step durations not learned from {}: {}", root.string(), e.what());
   }

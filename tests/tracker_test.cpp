@@ -629,13 +629,13 @@ TEST(HelpFlag, WorthWeighingOnlyWhenItSaysMoreThanTheStatus) {
   const HelpFlagOptions opt;  // judged after 10 answers, not trusted before
   const Status statuses[] = {Status::InProgress, Status::InProgress, Status::AboutToFinish,
                              Status::JustStart,  Status::InProgress, Status::Transition};
-  auto judge = [&](auto flag_for, int answers) {
+  auto judge = [&](auto flag_for, int answers, const HelpFlagOptions& o = {}) {
     HelpFlag f;
     for (int i = 0; i < answers; ++i) {
       const Status s = statuses[i % 6];
       f.add(s, flag_for(i, s));
     }
-    return f.informative(opt);
+    return f.informative(o);
   };
   // Where a step needs help: mostly on answers not "in progress", now and then on one that is.
   auto where_needed = [](int i, Status s) { return s != Status::InProgress ? i % 4 != 0 : i % 5 == 0; };
@@ -648,10 +648,8 @@ TEST(HelpFlag, WorthWeighingOnlyWhenItSaysMoreThanTheStatus) {
   EXPECT_FALSE(judge(where_needed, 8));  // too few answers to judge: not weighed yet ...
   HelpFlagOptions trusting = opt;
   trusting.trusted_first = true;  // ... or taken at its word
-  HelpFlag few;
-  for (int i = 0; i < 8; ++i) few.add(statuses[i % 6], restating(i, statuses[i % 6]));
-  EXPECT_TRUE(few.informative(trusting));
-  EXPECT_FALSE(few.informative(opt));
+  EXPECT_TRUE(judge(restating, 8, trusting));
+  EXPECT_FALSE(judge(restating, 8));
 }
 
 // Flags on answers seeing a step in its middle are false calls: one is chance, and a few in

@@ -413,7 +413,50 @@ TEST(RunEvaluation, BaselinesWithAnAlwaysRightModelScoreWhatTheyAreDefinedToDo) 
       EXPECT_NEAR(m.model_calls / session_min, 120.0, 1.0) << run.case_id;
       EXPECT_NEAR(m.calls_per_min, m.model_calls / m.task_minutes, 1e-9);
       EXPECT_GE(m.calls_per_min, 119.0) << run.case_id;
+      // Asked every 0.5 s, an always-right model names each step within its guidance period
+      // (at least half a second long here), and says "about to finish" in nearly every
+      // window (its status is right 85% of the time).
+      EXPECT_EQ(m.start_told, m.start_periods) << run.case_id;
+      EXPECT_GE(m.finish_told_share, 0.85) << run.case_id;
     }
+  }
+}
+
+// What the model told a reasoner is counted from the answers it got: none without a model,
+// more from a better model, and no more than the periods there are.
+TEST(RunEvaluation, TheAnswersAReasonerGotAreCountedAsWhatItWasTold) {
+  const auto cases = first_cases(6);
+  auto opt = options({"tracker", "seed"}, {0.3, 0.7});
+  const auto r = run_evaluation(cases, opt);
+  ASSERT_EQ(r.summary.size(), 4u);
+  for (const auto& row : r.summary) {
+    const Metrics& m = row.metrics;
+    std::printf("%s %.1f: told start %.3f finish %.3f mistake %.3f; hit start %.3f finish %.3f\n",
+                row.reasoner.c_str(), row.accuracy, m.start_told_share, m.finish_told_share,
+                m.mistake_told_share, m.start_hit_share, m.finish_hit_share);
+    EXPECT_GT(m.start_told, 0) << row.reasoner;
+    EXPECT_LE(m.start_told, m.start_periods);
+    EXPECT_LE(m.finish_told, m.finish_periods);
+    EXPECT_LE(m.mistake_told, m.mistake_windows);
+  }
+  for (std::size_t i : {0u, 2u}) {  // each reasoner: accuracy 0.3, then 0.7
+    const Metrics& low = r.summary[i].metrics;
+    const Metrics& high = r.summary[i + 1].metrics;
+    EXPECT_GT(high.start_told_share, low.start_told_share) << r.summary[i].reasoner;
+    EXPECT_GT(high.finish_told_share, low.finish_told_share) << r.summary[i].reasoner;
+  }
+  // The seed asks at every key moment, the tracker about a quarter as often: told less.
+  EXPECT_GT(r.summary[3].metrics.finish_told_share, r.summary[1].metrics.finish_told_share);
+  const auto j = results_to_json(r, opt);
+  EXPECT_EQ(j["summary"][0]["start_told"], r.summary[0].metrics.start_told);
+  EXPECT_DOUBLE_EQ(j["summary"][0]["finish_told_share"].get<double>(),
+                   r.summary[0].metrics.finish_told_share);
+
+  auto none = options({"tracker"}, {0.5});
+  none.no_model = true;
+  for (const auto& run : run_evaluation(cases, none).runs) {
+    EXPECT_EQ(run.metrics.start_told + run.metrics.finish_told + run.metrics.mistake_told, 0);
+    EXPECT_GT(run.metrics.start_periods, 0);
   }
 }
 

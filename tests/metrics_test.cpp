@@ -304,6 +304,54 @@ TEST(Score, MistakeWindowsHitsAndPrecision) {
   EXPECT_NEAR(on_edge.mistake_precision, 1.0, kTol);
 }
 
+// The MistakeWindowsHitsAndPrecision guideline and truth: b [0,10), a [12,20), d [22,30).
+// Windows w = min(max(0.2 L, 1), 10, L/2): b 2 s, a and d 1.6 s. Guidance periods: b [0,2]
+// (nothing before it), a [10,13.6], d [20,23.6]; about_to_finish: b [8,10], a [18.4,20],
+// d [28.4,30]. Mistake windows: b [0,20], d [22,42].
+TEST(ScoreAnswers, CountsThePeriodsAndWindowsTheAnswersTold) {
+  const Guideline g = chain({{"a", {}}, {"b", {"a"}}, {"c", {"a", "b"}}, {"d", {"c"}}});
+  const auto truth = truth_of({{"b", 0, 10}, {"a", 12, 20}, {"d", 22, 30}});
+  const std::vector<AnswerSeen> answers = {
+      {1, "b", Status::Transition},      // b's guidance told (any status); b's window not:
+                                         // "transition" is not the step under way
+      {9, "c", Status::AboutToFinish},   // in b's finish window, but another step
+      {11, "a", Status::Transition},     // a's guidance told, from the gap before it
+      {19, "a", Status::AboutToFinish},  // a's finish told
+      {21, "c", Status::AboutToFinish},  // c has no periods
+      {22, "b", Status::InProgress},     // after b's periods, and just after its window
+      {24, "d", Status::JustStart},      // just after d's guidance period; d's window told
+      {29, "d", Status::AboutToFinish},  // d's finish told
+  };
+  Metrics m = score(g, truth, {});
+  score_answers(g, truth, answers, m);
+  EXPECT_EQ(m.start_periods, 3);
+  EXPECT_EQ(m.start_told, 2);
+  EXPECT_NEAR(m.start_told_share, 2.0 / 3.0, kTol);
+  EXPECT_EQ(m.finish_told, 2);
+  EXPECT_NEAR(m.finish_told_share, 2.0 / 3.0, kTol);
+  EXPECT_EQ(m.mistake_windows, 2);
+  EXPECT_EQ(m.mistake_told, 1);
+  EXPECT_NEAR(m.mistake_told_share, 0.5, kTol);
+  // Periods are closed: an answer on an edge tells it.
+  Metrics edge = score(g, truth, {});
+  score_answers(g, truth, {{23.6, "d", Status::InProgress}, {20, "a", Status::AboutToFinish}}, edge);
+  EXPECT_EQ(edge.start_told, 1);
+  EXPECT_EQ(edge.finish_told, 1);
+  // Pooled by counts, like every other share.
+  const Metrics both = pool({m, edge});
+  EXPECT_EQ(both.start_told, 3);
+  EXPECT_NEAR(both.start_told_share, 3.0 / 6.0, kTol);
+  EXPECT_NEAR(both.finish_told_share, 3.0 / 6.0, kTol);
+  EXPECT_NEAR(both.mistake_told_share, 2.0 / 4.0, kTol);
+  // No answers (no model): nothing told, and the other metrics are left as scored.
+  Metrics none = score(g, truth, {at(1, "b", Status::JustStart, true, Kind::Instruction, "b")});
+  const int hits = none.start_hits;
+  score_answers(g, truth, {}, none);
+  EXPECT_EQ(none.start_told + none.finish_told + none.mistake_told, 0);
+  EXPECT_EQ(none.start_hits, hits);
+  EXPECT_EQ(hits, 1);
+}
+
 TEST(Score, PrerequisiteDoneEarlierOpensNoWindow) {
   // b needs a, a started at 0 before b at 5 (even though a is still going on).
   const Guideline g = chain({{"a", {}}, {"b", {"a"}}});

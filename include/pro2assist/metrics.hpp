@@ -42,6 +42,12 @@ struct Metrics {
   // share of those periods that got any message for their step at all.
   double sts_start = 0, sts_finish = 0;
   double start_hit_share = 0, finish_hit_share = 0;
+  // What the model's answers told, at the moments the reasoner asked (score_answers): the
+  // share of guidance periods in which one named the period's step, of about_to_finish windows
+  // in which one named the step as about to finish, and of mistake windows in which one named
+  // the step begun too early as under way. A reasoner acting on answers alone hits no more;
+  // one that also weighs durations and motion may.
+  double start_told_share = 0, finish_told_share = 0, mistake_told_share = 0;
   // counts behind the ratios, for pooling across sessions
   int grid_points = 0, messages = 0, messages_in_period = 0;
   int periods = 0, mistake_windows = 0, mistake_hits = 0, mistake_msgs = 0, mistake_msgs_hit = 0;
@@ -58,12 +64,24 @@ struct Metrics {
   int finish_periods = 0, finish_hits = 0;       // ... and about_to_finish windows
   double sts_finish_sum = 0;
   int guidance_msgs = 0;                         // delivered non-mistake messages (precision base)
+  int start_told = 0, finish_told = 0, mistake_told = 0;  // periods and windows told
+};
+
+// A model answer a reasoner got, and when it asked.
+struct AnswerSeen {
+  double t_s = 0;
+  StepId step;
+  Status status = Status::InProgress;
 };
 
 // Scores one session. `messages` counts every delivered message (for msgs_per_min);
 // msg_precision is messages_in_period / guidance_msgs. Ratios with an empty base are 0
 // (mistake_recall with no windows too): pool with pool(), which skips empty bases by count.
 Metrics score(const Guideline& g, const Annotations& truth, const std::vector<Decision>& d);
+
+// Fills the *_told counts and shares of m from the answers a reasoner got in one session.
+void score_answers(const Guideline& g, const Annotations& truth,
+                   const std::vector<AnswerSeen>& answers, Metrics& m);
 
 // Pools sessions by their counts: accuracies weighted by grid points, STS by periods,
 // precisions and recall by messages and windows, rates by task minutes and moments.

@@ -34,6 +34,7 @@ class CountingModel final : public ModelClient {
   ModelResult ask(const ModelQuery& q) override {
     ++calls;
     ModelResult r = inner_.ask(q);
+    if (r.answer) answers.push_back({q.t_s, r.answer->step, r.answer->status});
     if (!r.answer) {
       ++failures;
       if (first_error.empty()) first_error = r.error.empty() ? "no answer" : r.error;
@@ -45,6 +46,7 @@ class CountingModel final : public ModelClient {
 
   std::size_t calls = 0, failures = 0;
   std::string first_error;
+  std::vector<AnswerSeen> answers;
 
  private:
   ModelClient& inner_;
@@ -103,6 +105,7 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
       r.metrics.model_calls = static_cast<int>(model.calls);
       r.metrics = pool({r.metrics});  // re-derives the ratios from the counts
     }
+    score_answers(*c.guideline, c.truth, model.answers, r.metrics);
     r.metrics.model_failures = static_cast<int>(model.failures);
     r.model_error = model.first_error;
     if (keep_decisions) r.decisions = std::move(decisions);
@@ -141,6 +144,9 @@ nlohmann::json metrics_to_json(const Metrics& m) {
       {"sts_finish", m.sts_finish},
       {"start_hit_share", m.start_hit_share},
       {"finish_hit_share", m.finish_hit_share},
+      {"start_told_share", m.start_told_share},
+      {"finish_told_share", m.finish_told_share},
+      {"mistake_told_share", m.mistake_told_share},
       {"msg_precision", m.msg_precision},
       {"msgs_per_min", m.msgs_per_min},
       {"mistake_recall", m.mistake_recall},
@@ -174,6 +180,9 @@ nlohmann::json metrics_to_json(const Metrics& m) {
       {"finish_hits", m.finish_hits},
       {"sts_finish_sum", m.sts_finish_sum},
       {"guidance_msgs", m.guidance_msgs},
+      {"start_told", m.start_told},
+      {"finish_told", m.finish_told},
+      {"mistake_told", m.mistake_told},
   };
 }
 

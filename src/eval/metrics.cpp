@@ -59,6 +59,9 @@ void derive_ratios(Metrics& m) {
   m.sts_finish = ratio(m.sts_finish_sum, m.finish_periods);
   m.start_hit_share = ratio(m.start_hits, m.start_periods);
   m.finish_hit_share = ratio(m.finish_hits, m.finish_periods);
+  m.start_told_share = ratio(m.start_told, m.start_periods);
+  m.finish_told_share = ratio(m.finish_told, m.finish_periods);
+  m.mistake_told_share = ratio(m.mistake_told, m.mistake_windows);
   m.msg_precision = ratio(m.messages_in_period, m.guidance_msgs);
   m.msgs_per_min = ratio(m.messages, m.task_minutes);
   m.mistake_recall = ratio(m.mistake_hits, m.mistake_windows);
@@ -235,6 +238,29 @@ Metrics score(const Guideline& g, const Annotations& truth, const std::vector<De
   return m;
 }
 
+void score_answers(const Guideline& g, const Annotations& truth,
+                   const std::vector<AnswerSeen>& answers, Metrics& m) {
+  m.start_told = m.finish_told = m.mistake_told = 0;
+  auto told = [&](double from_s, double to_s, auto&& fits) {
+    return std::any_of(answers.begin(), answers.end(), [&](const AnswerSeen& a) {
+      return from_s <= a.t_s && a.t_s <= to_s && fits(a);
+    });
+  };
+  for (const auto& p : proactive_periods(truth)) {
+    if (p.about_to_finish)
+      m.finish_told += told(p.start_s, p.end_s, [&](const AnswerSeen& a) {
+        return a.step == p.step && a.status == Status::AboutToFinish;
+      });
+    else
+      m.start_told += told(p.start_s, p.end_s, [&](const AnswerSeen& a) { return a.step == p.step; });
+  }
+  for (const auto& w : mistake_windows(g, truth))
+    m.mistake_told += told(w.start_s, w.end_s, [&](const AnswerSeen& a) {
+      return a.step == w.step && a.status != Status::Transition;
+    });
+  derive_ratios(m);
+}
+
 Metrics pool(const std::vector<Metrics>& sessions) {
   Metrics m;
   for (const auto& s : sessions) {
@@ -265,6 +291,9 @@ Metrics pool(const std::vector<Metrics>& sessions) {
     m.finish_hits += s.finish_hits;
     m.sts_finish_sum += s.sts_finish_sum;
     m.guidance_msgs += s.guidance_msgs;
+    m.start_told += s.start_told;
+    m.finish_told += s.finish_told;
+    m.mistake_told += s.mistake_told;
   }
   derive_ratios(m);
   return m;

@@ -170,6 +170,12 @@ const std::vector<Column>& columns() {
        "end of the step's just_start window", 3, +1, [](const Metrics& m) { return m.sts_start; }},
       {"STS finish", "STS of the about_to_finish windows alone", 3, +1,
        [](const Metrics& m) { return m.sts_finish; }},
+      {"Told start", "share of guidance periods in which an answer the reasoner got named the "
+       "step: what the model told it, not what it did", 3, 0,
+       [](const Metrics& m) { return m.start_told_share; }},
+      {"Told finish", "share of about_to_finish windows in which an answer the reasoner got "
+       "named the step as about to finish", 3, 0,
+       [](const Metrics& m) { return m.finish_told_share; }},
       {"Msg prec.", "share of delivered guidance messages inside a period of their step", 3, +1,
        [](const Metrics& m) { return m.msg_precision; }},
       {"Msgs/min", "delivered messages per minute of task", 2, 0,
@@ -178,6 +184,9 @@ const std::vector<Column>& columns() {
        [](const Metrics& m) { return m.mistake_recall; }},
       {"Mistake prec.", "share of mistake alerts that hit a mistake window", 3, +1,
        [](const Metrics& m) { return m.mistake_precision; }},
+      {"Told mistake", "share of mistake windows in which an answer the reasoner got named the "
+       "step begun too early as under way", 3, 0,
+       [](const Metrics& m) { return m.mistake_told_share; }},
       {"Calls/min", "model calls per minute of task", 2, -1,
        [](const Metrics& m) { return m.calls_per_min; }},
       {"Calls/moment", "model calls per reasoning moment (inference ratio)", 2, -1,

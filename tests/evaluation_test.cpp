@@ -588,6 +588,10 @@ TEST(RunEvaluation, AgainstAModelServerAnsweringByMetadata) {
     EXPECT_GT(run.metrics.model_failures, 0) << run.reasoner << " " << run.case_id;
     EXPECT_LT(run.metrics.model_failures, run.metrics.model_calls / 4);
     EXPECT_NE(run.model_error.find("no-such-step"), std::string::npos) << run.model_error;
+    // The server's answers are what the reasoner was told: the true step, never "about to
+    // finish".
+    EXPECT_GT(run.metrics.start_told, 0) << run.reasoner << " " << run.case_id;
+    EXPECT_EQ(run.metrics.finish_told, 0) << run.reasoner << " " << run.case_id;
     calls += run.metrics.model_calls;
     failures += run.metrics.model_failures;
   }

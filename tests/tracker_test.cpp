@@ -652,8 +652,6 @@ TEST(HelpFlag, WorthWeighingOnlyWhenItSaysMoreThanTheStatus) {
   EXPECT_FALSE(judge(restating, 8));
 }
 
-// Flags on answers seeing a step in its middle are false calls: one is chance, and a few in
-// many such answers are too; more than 6% of them (two at least) make the flag noisy.
 // A prerequisite counts as seen (no mistake alert about it) when the model named it in two
 // looks within a minute of each other: stray misreadings over a long task do not add up to it.
 TEST(Looks, APrerequisiteIsSeenOnlyInLooksCloseTogether) {
@@ -674,6 +672,8 @@ TEST(Looks, APrerequisiteIsSeenOnlyInLooksCloseTogether) {
   EXPECT_EQ(looks_since({10, 20, 30}, 31), 0);
 }
 
+// Flags on answers seeing a step in its middle are false calls: one is chance, and a few in
+// many such answers are too; more than 6% of them (two at least) make the flag noisy.
 TEST(HelpFlag, NoisyWhenItCallsForHelpInTheMiddleOfSteps) {
   const HelpFlagOptions opt;
   auto noisy_after = [&](int answers, int flagged) {

@@ -41,7 +41,8 @@ void learn_durations_from_dataset(Guideline& g, const std::filesystem::path& tas
     return;
   try {
     const CaptainCook4D cc = CaptainCook4D::load(root);
-    LearnedGuideline lg = with_learned_durations(std::move(g), cc.recordings("train"));
+    // A copy: should learning fail, the guideline goes on as it was.
+    LearnedGuideline lg = with_learned_durations(g, cc.recordings("train"));
     g = std::move(lg.guideline);
     spdlog::info("durations of {} of {} steps learned from {} training recordings of '{}' in {}",
                  lg.learned, g.size(), lg.recordings, g.id, root.string());

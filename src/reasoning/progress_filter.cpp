@@ -46,7 +46,7 @@ void ProgressFilter::predict(double t_s, double end_factor, double start_factor)
       Hypothesis end = h;
       end.idle = true;
       end.done |= std::uint64_t{1} << h.cur;
-      end.order.push_back(static_cast<std::int8_t>(h.cur));
+      end.last = h.cur;
       end.enter_s = t_s - 0.5 * dt;
       end.logw += std::log(hz);
       next.push_back(std::move(stay));
@@ -126,7 +126,7 @@ double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) 
     return r * (1.0 - p_tr) * p_phase;
   }
   p_step = wrong * opt_.answer_any / n_other;
-  const int prev = h.order.empty() ? -1 : h.order.back();
+  const int prev = h.last;
   if (a == prev) p_step += wrong * (opt_.answer_previous + 0.5 * opt_.answer_neighbour);
   // A model that confuses the current step with the next one names that one step, whatever
   // else the graph would allow: the neighbour mass is not split among parallel candidates.

@@ -47,7 +47,8 @@ struct Hypothesis {
   bool idle = true;                // between steps: cur (if any) is done, the next not begun
   double enter_s = 0;              // when cur began, or when the pause began
   double logw = 0;
-  std::vector<std::int8_t> order;  // completion order
+  int last = -1;                   // the step completed last, -1 before any (all an answer
+                                   // naming "the previous step" needs of the order)
 };
 
 class ProgressFilter {

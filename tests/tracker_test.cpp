@@ -359,7 +359,9 @@ class TruthfulModel : public ModelClient {
   std::optional<Misreading> misreading;  // names the wrong step, "just started", meanwhile
   // "In progress" answers in these spans ask for help where none is due.
   std::vector<std::pair<double, double>> false_help;
+  std::vector<double> asked;  // when the tracker called
   ModelResult ask(const ModelQuery& q) override {
+    asked.push_back(q.t_s);
     const int last = static_cast<int>(done.size()) - 1;
     const int i = std::min(last, static_cast<int>(q.t_s / kStepS));
     const double e = q.t_s - i * kStepS;
@@ -621,6 +623,33 @@ TEST(TrackerPolicy, AnInstructionGivenBeforeItsStepGoesOutAgainWhenTheStepBegins
   EXPECT_GE(b_instructions[1].t_s, kStepS);
   EXPECT_LE(b_instructions[1].t_s, kStepS + kWindowS);
   EXPECT_NE(b_instructions[0].message, b_instructions[1].message);
+}
+
+// One answer at 14 s names a step under way whose prerequisite the model never saw (c, before
+// b), while a is sure and the tracker asks only every 8 s: it asks again one look gap (3 s)
+// later, as a second look at c would decide a mistake alert. A step whose prerequisites were
+// seen (b, after a), or the same stray answer with the confirmation turned off, waits for the
+// usual call.
+TEST(TrackerCalls, AStepSeenBeforeAnUnseenPrerequisiteIsLookedAtAgain) {
+  auto calls_after = [](const std::string& misread, double confirm_s) {
+    TruthfulModel model;
+    model.misreading = TruthfulModel::Misreading{14.0, 14.6, misread};
+    TrackerOptions o = flag_weighed();
+    o.mistake_confirm_s = confirm_s;
+    run_chain(model, o);
+    EXPECT_NE(std::find(model.asked.begin(), model.asked.end(), 14.0), model.asked.end())
+        << "the test needs a call at 14 s, during the misreading";
+    std::vector<double> out;
+    for (double t : model.asked)
+      if (t > 14.0 && t < 22.0) out.push_back(t);
+    return out;
+  };
+  const auto confirmed = calls_after("c", TrackerOptions{}.mistake_confirm_s);
+  ASSERT_FALSE(confirmed.empty());
+  EXPECT_GE(confirmed.front(), 14.0 + TrackerOptions{}.look_gap_s);
+  EXPECT_LE(confirmed.front(), 14.0 + TrackerOptions{}.look_gap_s + 0.5);
+  EXPECT_TRUE(calls_after("c", 0.0).empty());
+  EXPECT_TRUE(calls_after("b", TrackerOptions{}.mistake_confirm_s).empty());
 }
 
 // The "help needed" flag is weighed only where it tells more than the status it comes with.

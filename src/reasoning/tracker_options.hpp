@@ -61,6 +61,9 @@ struct TrackerOptions {
   double mistake_seen_within_s = 60.0;  // ... within this long of each other (0: at any times;
                                         // stray misreadings over a long task add up to it)
   double look_gap_s = 3.0;           // answers this far apart are separate looks
+  // After one look at a step whose prerequisite was never seen, the model is asked again every
+  // look gap for this long (within the call budget), until a second look decides the alert.
+  double mistake_confirm_s = 15.0;
   // An "about to finish" answer for the current step announces the next one when the finish
   // belief (durations and recent answers) reaches this; much less is needed when the model
   // also says help is needed: false "about to finish" readings mostly come without it.

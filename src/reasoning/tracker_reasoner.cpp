@@ -168,7 +168,8 @@ class TrackerReasoner final : public Reasoner {
       want = top < opt_.call_uncertain || t - last_burst_s_ < 1.0 ||
              (quiet_for(t) >= 1.0 && quiet_for(t) < 2.0) || t - resumed_s_ < 1.0 ||
              (b.cur >= 0 && !b.idle &&
-              t - b.enter_s > opt_.call_near_end * filter_->duration(b.cur).median_s());
+              t - b.enter_s > opt_.call_near_end * filter_->duration(b.cur).median_s()) ||
+             (t < confirm_until_s_ && since >= opt_.look_gap_s);
     }
     if (want) tokens_ -= 1.0;
     return want;
@@ -190,7 +191,16 @@ class TrackerReasoner final : public Reasoner {
       if (v.empty() || t - v.back() >= opt_.look_gap_s) v.push_back(t);
     };
     look(named_s_[static_cast<std::size_t>(k)]);
-    if (a.status != Status::Transition) look(working_s_[static_cast<std::size_t>(k)]);
+    if (a.status != Status::Transition) {
+      const auto ki = static_cast<std::size_t>(k);
+      look(working_s_[ki]);
+      // A step seen under way while a prerequisite was never seen: one more look at it would
+      // decide an alert, so the model is asked again once its misreading would have passed.
+      if (!mistake_for_[ki] &&
+          looks_since(working_s_[ki], t - opt_.mistake_within_s) < opt_.mistake_looks &&
+          unseen_prereq(ki, g))
+        confirm_until_s_ = t + opt_.mistake_confirm_s;
+    }
     last_answer_ = k;
     last_answer_s_ = t;
     if (k == reported_) status_answers_.push_back({t, a.status, a.trigger});
@@ -380,6 +390,14 @@ class TrackerReasoner final : public Reasoner {
     }
   }
 
+  // A prerequisite of c the model has not seen done (see check_order).
+  bool unseen_prereq(std::size_t c, const Guideline& g) const {
+    for (std::size_t pi : g.prereqs(c))
+      if (!looks_together(named_s_[pi], opt_.mistake_seen_looks, opt_.mistake_seen_within_s))
+        return true;
+    return false;
+  }
+
   void plan_messages(const Decision& d, double t, const Guideline& g) {
     if (reported_ < 0) return;
     const auto k = static_cast<std::size_t>(reported_);
@@ -535,6 +553,7 @@ class TrackerReasoner final : public Reasoner {
   bool model_down_ = false;  // its last call failed
   std::vector<int> completed_;
   double last_call_s_ = -1e9;
+  double confirm_until_s_ = -1e9;  // a look that would decide a mistake alert is wanted
   int last_answer_ = -1;
   double last_answer_s_ = -1;
   double last_burst_s_ = -1e9;

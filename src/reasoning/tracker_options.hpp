@@ -62,7 +62,8 @@ struct TrackerOptions {
                                         // stray misreadings over a long task add up to it)
   double look_gap_s = 3.0;           // answers this far apart are separate looks
   // After one look at a step whose prerequisite was never seen, the model is asked again every
-  // look gap for this long (within the call budget), until a second look decides the alert.
+  // look gap for this long (within the call budget): a second look decides the alert. Not
+  // renewed once that look is in (ending the calls there did slightly worse).
   double mistake_confirm_s = 15.0;
   // An "about to finish" answer for the current step announces the next one when the finish
   // belief (durations and recent answers) reaches this; much less is needed when the model

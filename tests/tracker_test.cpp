@@ -652,6 +652,34 @@ TEST(TrackerCalls, AStepSeenBeforeAnUnseenPrerequisiteIsLookedAtAgain) {
   EXPECT_TRUE(calls_after("b", TrackerOptions{}.mistake_confirm_s).empty());
 }
 
+// Announcing the next step opens a stretch in which help is due: the finishing step's
+// about-to-finish window runs straight into the next step's start (SPEC §5). The trigger stays
+// on through it, though the status estimate may fall back to "in progress" meanwhile (it does
+// on this chain, with the flag weighed, without the hold), and that stretch is inside the
+// proactive periods.
+TEST(TrackerPolicy, TheTriggerStaysOnAfterTheNextStepIsAnnounced) {
+  for (const bool weighed : {true, false}) {
+    SCOPED_TRACE(weighed ? "flag weighed" : "flag judged");
+    TruthfulModel model;
+    TrackerOptions o = weighed ? flag_weighed() : TrackerOptions{};
+    o.trigger_after_next_s = 6.0;  // the default
+    const auto ds = run_chain(model, o);
+    double said = -1e9;
+    int held = 0;
+    for (const auto& d : ds) {
+      if (d.deliver && d.kind == Kind::NextStep) said = d.t_s;
+      if (d.t_s <= said || d.t_s >= said + 6.0) continue;
+      ++held;
+      EXPECT_TRUE(d.trigger) << "t=" << d.t_s;
+      // Within a status window of a step boundary (the chain's steps end every 40 s).
+      const double boundary = std::round(d.t_s / kStepS) * kStepS;
+      EXPECT_GE(d.t_s, boundary - kWindowS) << "t=" << d.t_s;
+      EXPECT_LE(d.t_s, boundary + kWindowS) << "t=" << d.t_s;
+    }
+    EXPECT_GE(held, 20);
+  }
+}
+
 // The "help needed" flag is weighed only where it tells more than the status it comes with.
 TEST(HelpFlag, WorthWeighingOnlyWhenItSaysMoreThanTheStatus) {
   const HelpFlagOptions opt;  // judged after 10 answers, not trusted before

@@ -42,6 +42,7 @@ struct TrackerOptions {
   double working_answer_lr = 0.4;    // "just start" / "in progress"
   double trigger_phase_confidence = 0.6;  // P(starting, ending or just over) that also
                                           // raises the trigger
+  double trigger_after_next_s = 6.0;     // the trigger stays on this long after "next"
 
   // messages
   double instruct_confidence = 0.85;

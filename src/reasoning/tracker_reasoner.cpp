@@ -312,6 +312,10 @@ class TrackerReasoner final : public Reasoner {
       if (total > 0 &&
           (ph.just_start + ph.about_to_finish + ph.over) / total >= opt_.trigger_phase_confidence)
         d.trigger = true;
+      // Announcing the next step opens a proactive stretch that runs on into the next step's
+      // start (SPEC §5: its about-to-finish window, then the next step's guidance period):
+      // help stays due for a while whatever the status estimate does meanwhile.
+      if (t - next_said_s_ < opt_.trigger_after_next_s) d.trigger = true;
     }
   }
 
@@ -533,6 +537,7 @@ class TrackerReasoner final : public Reasoner {
       if (it->kind == Kind::NextStep && step) finish_said_s_[*step].push_back(t);
       d.deliver = true;
       d.trigger = true;
+      if (it->kind == Kind::NextStep) next_said_s_ = t;
       d.kind = it->kind;
       d.message = it->text;
       d.about = it->about;
@@ -553,6 +558,7 @@ class TrackerReasoner final : public Reasoner {
   bool model_down_ = false;  // its last call failed
   std::vector<int> completed_;
   double last_call_s_ = -1e9;
+  double next_said_s_ = -1e9;      // when the next step was last announced
   double confirm_until_s_ = -1e9;  // a look that would decide a mistake alert is wanted
   int last_answer_ = -1;
   double last_answer_s_ = -1;

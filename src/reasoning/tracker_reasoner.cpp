@@ -198,7 +198,7 @@ class TrackerReasoner final : public Reasoner {
       // decide an alert, so the model is asked again once its misreading would have passed.
       if (!mistake_for_[ki] &&
           looks_since(working_s_[ki], t - opt_.mistake_within_s) < opt_.mistake_looks &&
-          unseen_prereq(ki, g))
+          unseen_prereq(ki, g).has_value())
         confirm_until_s_ = t + opt_.mistake_confirm_s;
     }
     last_answer_ = k;
@@ -381,25 +381,22 @@ class TrackerReasoner final : public Reasoner {
     const auto ci = static_cast<std::size_t>(c);
     if (mistake_for_[ci] || looks_since(working_s_[ci], t - opt_.mistake_within_s) < opt_.mistake_looks)
       return;
-    for (std::size_t pi : g.prereqs(ci)) {
-      if (looks_together(named_s_[pi], opt_.mistake_seen_looks, opt_.mistake_seen_within_s))
-        continue;
-      const Step& cs = g.at(ci);
-      const Step& ps = g.at(pi);
-      mistake_for_[ci] = true;
-      queue({3, t, Kind::Mistake, cs.id, ps.id,
-             "Check the order: \"" + ps.text + "\" should come before \"" + cs.text + "\".", true,
-             reported_});
-      return;
-    }
+    const auto pi = unseen_prereq(ci, g);
+    if (!pi) return;
+    const Step& cs = g.at(ci);
+    const Step& ps = g.at(*pi);
+    mistake_for_[ci] = true;
+    queue({3, t, Kind::Mistake, cs.id, ps.id,
+           "Check the order: \"" + ps.text + "\" should come before \"" + cs.text + "\".", true,
+           reported_});
   }
 
-  // A prerequisite of c the model has not seen done (see check_order).
-  bool unseen_prereq(std::size_t c, const Guideline& g) const {
+  // The first prerequisite of c the model has not seen done.
+  std::optional<std::size_t> unseen_prereq(std::size_t c, const Guideline& g) const {
     for (std::size_t pi : g.prereqs(c))
       if (!looks_together(named_s_[pi], opt_.mistake_seen_looks, opt_.mistake_seen_within_s))
-        return true;
-    return false;
+        return pi;
+    return std::nullopt;
   }
 
   void plan_messages(const Decision& d, double t, const Guideline& g) {

@@ -248,9 +248,11 @@ TEST_P(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
               tr.calls_per_min, tr.mistake_recall, tr.mistake_precision);
   EXPECT_GT(tr.step_acc, seed.step_acc + 0.15);
   EXPECT_GT(tr.status_acc, seed.status_acc + 0.2);
-  EXPECT_GT(tr.acc_p, seed.acc_p + 0.02);
+  EXPECT_GT(tr.acc_p, seed.acc_p + 0.045);
   EXPECT_GT(tr.msg_precision, seed.msg_precision + 0.15);
   // The goals this tracker meets, held so that a change cannot lose them unnoticed.
+  // Acc-P meets its 0.82 on all 275 recordings (0.824 with 3 s runs); on this third, 0.818.
+  EXPECT_GE(tr.acc_p, 0.81);
   EXPECT_GE(tr.status_acc, 0.75);
   EXPECT_GE(tr.msg_precision, 0.60);
   EXPECT_LT(tr.msgs_per_min, seed.msgs_per_min / 2);
@@ -656,13 +658,16 @@ TEST(TrackerCalls, AStepSeenBeforeAnUnseenPrerequisiteIsLookedAtAgain) {
 // about-to-finish window runs straight into the next step's start (SPEC §5). The trigger stays
 // on through it, though the status estimate may fall back to "in progress" meanwhile (it does
 // on this chain, with the flag weighed, without the hold), and that stretch is inside the
-// proactive periods.
+// proactive periods. So it does with the learned trigger, which weighs the announcement too.
 TEST(TrackerPolicy, TheTriggerStaysOnAfterTheNextStepIsAnnounced) {
-  for (const bool weighed : {true, false}) {
+  for (int variant = 0; variant < 4; ++variant) {
+    const bool weighed = variant < 2, learned = variant % 2 == 0;
     SCOPED_TRACE(weighed ? "flag weighed" : "flag judged");
+    SCOPED_TRACE(learned ? "learned trigger" : "the rule alone");
     TruthfulModel model;
     TrackerOptions o = weighed ? flag_weighed() : TrackerOptions{};
     o.trigger_after_next_s = 6.0;  // the default
+    if (!learned) o.trigger = TriggerModel{};
     const auto ds = run_chain(model, o);
     double said = -1e9;
     int held = 0;

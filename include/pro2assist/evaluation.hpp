@@ -16,6 +16,7 @@
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/metrics.hpp"
 #include "pro2assist/model.hpp"
+#include "pro2assist/reasoner.hpp"
 #include "pro2assist/session.hpp"
 
 namespace p2a {
@@ -49,6 +50,7 @@ struct EvalOptions {
   bool imu = true;                      // motion streams replayed (--sensors): the IMU ...
   bool hand_motion = true;              // ... and hand flow; without them, every pair is a
                                         // key moment and the tracker has no motion evidence
+  ReasonerOptions reasoner;             // what every reasoner is built with
   std::function<void(std::size_t done, std::size_t total)> progress;  // called from workers
 };
 

@@ -18,6 +18,8 @@ struct ReasonerOptions {
   // seed: window consistency
   int seed_window = 6;         // W
   double seed_tau_c = 0.5;     // share of the window the new step must hold
+  // tracker: its trigger's weights (pro2assist learn-trigger); empty: the built-in ones
+  std::vector<double> trigger_weights;
 };
 
 struct ReasonerContext {

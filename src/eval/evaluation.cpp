@@ -78,7 +78,7 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
   r.accuracy = accuracy;
   try {
     if (!c.guideline) throw Error("case " + c.id + ": no guideline");
-    auto policy = make_reasoner(reasoner, ReasonerOptions{});
+    auto policy = make_reasoner(reasoner, opt.reasoner);
     auto inner = model_for(c, accuracy, opt);
     CountingModel model(*inner);
     EngineStats stats;

@@ -217,10 +217,16 @@ ProgressFilter::Phase ProgressFilter::phase_of(const Hypothesis& h) const {
 }
 
 ProgressFilter::Phase ProgressFilter::phase(int i) const {
+  if (i < 0 || i >= n_) return {};
+  return summed_phase(i);
+}
+
+ProgressFilter::Phase ProgressFilter::phase_all() const { return summed_phase(-1); }
+
+ProgressFilter::Phase ProgressFilter::summed_phase(int only) const {
   Phase out;
-  if (i < 0 || i >= n_) return out;
   for (const auto& h : beam_) {
-    if (h.cur != i) continue;
+    if (h.cur < 0 || (only >= 0 && h.cur != only)) continue;
     const double p = std::exp(h.logw);
     const Phase one = phase_of(h);
     out.just_start += p * one.just_start;

@@ -72,6 +72,7 @@ class ProgressFilter {
     double just_start = 0, in_progress = 0, about_to_finish = 0, over = 0;
   };
   Phase phase(int i) const;
+  Phase phase_all() const;  // the same summed over every step (one pass over the beam)
   const Hypothesis& best() const { return beam_.front(); }
   // P(step i already completed)
   double done_probability(int i) const;
@@ -88,6 +89,7 @@ class ProgressFilter {
   bool allowed(std::uint64_t done, int i) const;
   double answer_likelihood(const Hypothesis& h, int a, Status st) const;
   Phase phase_of(const Hypothesis& h) const;  // one hypothesis's phase of its step, shares of 1
+  Phase summed_phase(int only) const;         // over the hypotheses on step `only` (-1: any)
   void normalise_and_prune();
 
   const Guideline& g_;

@@ -11,7 +11,11 @@ std::unique_ptr<Reasoner> make_reasoner(const std::string& name, const ReasonerO
   if (name == "seed") return make_seed_reasoner(opt);
   if (name == "raw") return make_raw_reasoner(false);
   if (name == "periodic") return make_raw_reasoner(true);
-  if (name == "tracker") return make_tracker_reasoner(TrackerOptions{});
+  if (name == "tracker") {
+    TrackerOptions to;
+    if (!opt.trigger_weights.empty()) to.trigger.weights = opt.trigger_weights;
+    return make_tracker_reasoner(to);
+  }
   if (name == "gsp") return make_gsp_reasoner(GspOptions{});
   std::string known;
   for (const auto& n : reasoner_names()) known += (known.empty() ? "" : ", ") + n;

@@ -57,7 +57,7 @@ class TrackerReasoner final : public Reasoner {
     update_reported(t, g);
     note_midstep_flag(t);
     if (spdlog::should_log(spdlog::level::trace)) trace(t, g);
-    fill_state(d, t, g);
+    fill_state(d, t, g, /*moment=*/true);
     plan_messages(d, t, g);
     deliver_one(d, t, p, g);
     return d;
@@ -203,6 +203,8 @@ class TrackerReasoner final : public Reasoner {
     }
     last_answer_ = k;
     last_answer_s_ = t;
+    last_status_ = a.status;
+    last_help_ = a.trigger;
     if (k == reported_) status_answers_.push_back({t, a.status, a.trigger});
     help_flag_.add(a.status, a.trigger);
     answer_now_ = Said{k, a.status, a.trigger};
@@ -299,7 +301,7 @@ class TrackerReasoner final : public Reasoner {
     return Status::InProgress;
   }
 
-  void fill_state(Decision& d, double t, const Guideline& g) {
+  void fill_state(Decision& d, double t, const Guideline& g, bool moment = false) {
     d.step = reported_id(g);
     d.completed = completed_ids(g);
     if (reported_ >= 0) {
@@ -316,7 +318,68 @@ class TrackerReasoner final : public Reasoner {
       // start (SPEC §5: its about-to-finish window, then the next step's guidance period):
       // help stays due for a while whatever the status estimate does meanwhile.
       if (t - next_said_s_ < opt_.trigger_after_next_s) d.trigger = true;
+      // The rule is one feature of the learned trigger, which weighs it with the rest.
+      if (!opt_.trigger.empty() || (moment && opt_.on_trigger_features)) {
+        const std::vector<double> x = trigger_features(*d.status, d.trigger, t, g, ph);
+        if (moment && opt_.on_trigger_features) opt_.on_trigger_features(t, x);
+        if (!opt_.trigger.empty()) d.trigger = opt_.trigger.on(x);
+      }
     }
+  }
+
+  // What the learned trigger weighs, in the order of trigger_feature_names().
+  std::vector<double> trigger_features(Status status, bool rule, double t, const Guideline& g,
+                                       const ProgressFilter::Phase& ph) const {
+    const auto recent = [&](double since_s, double scale_s) {
+      return since_s < 0 ? 0.0 : std::exp(-since_s / scale_s);
+    };
+    const double informative = help_informative() ? 1.0 : 0.0;
+    std::vector<double> x;
+    x.reserve(trigger_feature_names().size());
+    x.push_back(1.0);
+    x.push_back(status == Status::JustStart);
+    x.push_back(status == Status::AboutToFinish);
+    x.push_back(status == Status::Transition);
+    x.push_back(rule);
+    const double mine = std::max(1e-12, ph.just_start + ph.in_progress + ph.about_to_finish + ph.over);
+    x.push_back(ph.just_start / mine);
+    x.push_back(ph.about_to_finish / mine);
+    x.push_back(ph.over / mine);
+    const ProgressFilter::Phase all = filter_->phase_all();
+    const double total =
+        std::max(1e-12, all.just_start + all.in_progress + all.about_to_finish + all.over);
+    x.push_back((all.just_start + all.about_to_finish + all.over) / total);
+    x.push_back(finish_probability(t));
+    x.push_back(filter_->over_probability(reported_));
+    const DurationModel& dm = filter_->duration(reported_);
+    const double e = t - reported_since_s_;
+    x.push_back(std::min(3.0, e / dm.status_window_s()));
+    x.push_back(recent(t - switched_s_, 5.0));
+    x.push_back(recent(t - next_said_s_, 6.0));
+    x.push_back(filter_->current_marginals()[static_cast<std::size_t>(reported_)]);
+    double age[4] = {-1, -1, -1, -1};  // just start, about to finish, transition, help
+    const auto note = [&](int i, double a) { age[i] = age[i] < 0 ? a : std::min(age[i], a); };
+    for (const auto& a : status_answers_) {
+      if (a.status == Status::JustStart) note(0, t - a.t_s);
+      if (a.status == Status::AboutToFinish) note(1, t - a.t_s);
+      if (a.status == Status::Transition) note(2, t - a.t_s);
+      if (a.help) note(3, t - a.t_s);
+    }
+    for (int i = 0; i < 3; ++i) x.push_back(recent(age[i], 5.0));
+    x.push_back(informative * recent(age[3], 5.0));
+    const bool other = last_answer_ >= 0 && last_answer_ != reported_;
+    const double other_recent = other ? recent(t - last_answer_s_, 5.0) : 0.0;
+    x.push_back(other_recent);
+    x.push_back(last_status_ != Status::InProgress ? other_recent : 0.0);
+    x.push_back(last_help_ ? informative * other_recent : 0.0);
+    x.push_back(std::min(3.0, e / dm.median_s()));
+    x.push_back(quiet_for(t) >= 1.0);
+    x.push_back(recent(t - last_burst_s_, 2.0));
+    x.push_back(recent(t - instructed_s_[static_cast<std::size_t>(reported_)], 5.0));
+    x.push_back(filter_->idle_probability());
+    x.push_back(informative);
+    x.push_back(model_ ? 1.0 : 0.0);
+    return x;
   }
 
   // One message of a kind per step: planning it again while it waits replaces the copy.
@@ -558,6 +621,8 @@ class TrackerReasoner final : public Reasoner {
   double next_said_s_ = -1e9;      // when the next step was last announced
   double confirm_until_s_ = -1e9;  // a look that would decide a mistake alert is wanted
   int last_answer_ = -1;
+  Status last_status_ = Status::InProgress;  // ... what it said of it
+  bool last_help_ = false;
   double last_answer_s_ = -1;
   double last_burst_s_ = -1e9;
   double quiet_since_s_ = -1;

@@ -1,0 +1,81 @@
+// pro2assist learn-trigger: fits the tracker's trigger (when help is due) to SPEC §5's
+// proactive periods on CaptainCook4D recordings, with the simulated model under several
+// conditions, and writes the weights as JSON (eval and replay take them with
+// --trigger-weights; the built-in ones came from this command on the training split).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "pro2assist/trigger_learning.hpp"
+
+namespace p2a::cli {
+namespace {
+
+struct LearnTriggerArgs {
+  std::string dataset;
+  std::string split = "train";
+  std::string out;
+  double accuracy = TriggerLearnOptions{}.accuracy;
+  unsigned long long seed = TriggerLearnOptions{}.seed;
+  int jobs = 0;
+  int limit = 0;
+};
+
+void run(const LearnTriggerArgs& a) {
+  if (!std::filesystem::is_directory(a.dataset))
+    throw Error("learn-trigger: dataset folder " + a.dataset + " does not exist");
+  std::vector<EvalCase> cases = captaincook_cases(a.dataset, a.split, a.seed);
+  if (a.limit > 0 && cases.size() > static_cast<std::size_t>(a.limit))
+    cases.resize(static_cast<std::size_t>(a.limit));
+  TriggerLearnOptions opt;
+  opt.accuracy = a.accuracy;
+  opt.seed = a.seed;
+  opt.jobs = a.jobs;
+  opt.progress = stderr_progress();
+  spdlog::info("learn-trigger: {} recordings x {} model conditions", cases.size(),
+               opt.conditions.size());
+  const TriggerLearnResult r = learn_trigger(cases, opt);
+  std::ofstream out(a.out);
+  if (!out) throw Error("learn-trigger: cannot write " + a.out);
+  out << trigger_weights_to_json(r).dump(2) << "\n";
+  out.close();
+  if (!out) throw Error("learn-trigger: failed writing " + a.out);
+  std::printf("%zu runs, %zu grid points (%.1f%% in proactive periods)\n", r.runs, r.points,
+              100.0 * r.in_period_share);
+  std::printf("agreement with the periods: rule %.4f, learned %.4f\n", r.rule_accuracy,
+              r.learned_accuracy);
+  for (std::size_t i = 0; i < r.features.size(); ++i)
+    std::printf("  %-26s %+.4f\n", r.features[i].c_str(), r.weights[i]);
+  std::printf("weights written to %s\n", a.out.c_str());
+}
+
+}  // namespace
+
+void register_learn_trigger(CLI::App& app) {
+  auto args = std::make_shared<LearnTriggerArgs>();
+  auto* cmd = app.add_subcommand(
+      "learn-trigger",
+      "Learn the tracker's trigger from CaptainCook4D recordings and the simulated model");
+  cmd->add_option("--dataset", args->dataset, "CaptainCook4D folder")->required();
+  cmd->add_option("--split", args->split, "train, val or all (learn on train to evaluate on val)")
+      ->check(CLI::IsMember({"train", "val", "all"}))
+      ->capture_default_str();
+  cmd->add_option("--out", args->out, "JSON file for the weights")->required();
+  cmd->add_option("--accuracy", args->accuracy, "The simulated model's accuracy")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed (sensors, model answers)")
+      ->capture_default_str();
+  cmd->add_option("--jobs", args->jobs, "Worker threads (0: every core)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--limit", args->limit, "Learn from the first N recordings only (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace p2a::cli

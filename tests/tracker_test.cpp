@@ -247,7 +247,7 @@ TEST_P(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
               tr.step_acc, tr.status_acc, tr.acc_p, tr.sts, tr.msg_precision, tr.msgs_per_min,
               tr.calls_per_min, tr.mistake_recall, tr.mistake_precision);
   EXPECT_GT(tr.step_acc, seed.step_acc + 0.15);
-  EXPECT_GT(tr.status_acc, seed.status_acc + 0.2);
+  EXPECT_GT(tr.status_acc, seed.status_acc + 0.3);
   EXPECT_GT(tr.acc_p, seed.acc_p + 0.045);
   EXPECT_GT(tr.msg_precision, seed.msg_precision + 0.15);
   // The goals this tracker meets, held so that a change cannot lose them unnoticed.
@@ -667,7 +667,7 @@ TEST(TrackerPolicy, TheTriggerStaysOnAfterTheNextStepIsAnnounced) {
     TruthfulModel model;
     TrackerOptions o = weighed ? flag_weighed() : TrackerOptions{};
     o.trigger_after_next_s = 6.0;  // the default
-    if (!learned) o.trigger = TriggerModel{};
+    if (!learned) o.decision = DecisionModel{};
     const auto ds = run_chain(model, o);
     double said = -1e9;
     int held = 0;

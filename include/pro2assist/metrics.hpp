@@ -1,6 +1,7 @@
 // SPEC §5: ground-truth status, proactive periods, mistake windows and the metrics.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct MistakeWindow {
 // Status window width for a segment [s, e).
 double status_window_s(double start_s, double end_s);
 std::vector<Period> proactive_periods(const Annotations& truth);
+// The statuses right at t_s whatever the step (in Status order): each covering segment's, or
+// "transition" between segments.
+std::array<bool, 4> right_statuses(const Annotations& truth, double t_s);
 std::vector<MistakeWindow> mistake_windows(const Guideline& g, const Annotations& truth);
 
 struct Metrics {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pro2assist/decision.hpp"
+#include "pro2assist/decision_model.hpp"
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/model.hpp"
 #include "pro2assist/perception.hpp"
@@ -18,8 +19,9 @@ struct ReasonerOptions {
   // seed: window consistency
   int seed_window = 6;         // W
   double seed_tau_c = 0.5;     // share of the window the new step must hold
-  // tracker: its trigger's weights (pro2assist learn-trigger); empty: the built-in ones
-  std::vector<double> trigger_weights;
+  // tracker: the decision model reporting its status and trigger (learn-decision-model);
+  // none: the built-in one
+  std::optional<DecisionModel> decision_model;
 };
 
 struct ReasonerContext {

@@ -112,6 +112,18 @@ double status_window_s(double start_s, double end_s) {
   return std::min({std::max(0.2 * len, 1.0), 10.0, len / 2.0});
 }
 
+std::array<bool, 4> right_statuses(const Annotations& truth, double t_s) {
+  std::array<bool, 4> out{};
+  bool covered = false;
+  for (const auto& seg : timed_segments(truth))
+    if (seg.start_s <= t_s && t_s < seg.end_s) {
+      covered = true;
+      out[static_cast<std::size_t>(status_at(seg, t_s))] = true;
+    }
+  if (!covered) out[static_cast<std::size_t>(Status::Transition)] = true;
+  return out;
+}
+
 std::vector<Period> proactive_periods(const Annotations& truth) {
   const auto segs = timed_segments(truth);
   std::vector<Period> out;

@@ -13,7 +13,7 @@ std::unique_ptr<Reasoner> make_reasoner(const std::string& name, const ReasonerO
   if (name == "periodic") return make_raw_reasoner(true);
   if (name == "tracker") {
     TrackerOptions to;
-    if (!opt.trigger_weights.empty()) to.trigger.weights = opt.trigger_weights;
+    if (opt.decision_model) to.decision = *opt.decision_model;
     return make_tracker_reasoner(to);
   }
   if (name == "gsp") return make_gsp_reasoner(GspOptions{});

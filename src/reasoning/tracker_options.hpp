@@ -7,7 +7,7 @@
 #include "assist/message_budget.hpp"
 #include "help_flag.hpp"
 #include "progress_filter.hpp"
-#include "trigger_model.hpp"
+#include "pro2assist/decision_model.hpp"
 
 namespace p2a {
 
@@ -47,12 +47,13 @@ struct TrackerOptions {
   double trigger_phase_confidence = 0.6;  // P(starting, ending or just over) that also
                                           // raises the trigger
   double trigger_after_next_s = 6.0;     // the trigger stays on this long after "next"
-  // The trigger itself: a logistic model over what the tracker knows at the moment, the rule
-  // above one of its features (trigger_model.hpp); empty weights: the rule alone. A message
-  // delivered raises it whatever the model says.
-  TriggerModel trigger = TriggerModel::learned();
-  // Called with each reasoning moment's trigger features (learn-trigger collects them).
-  std::function<void(double t_s, const std::vector<double>& features)> on_trigger_features;
+  // The status and trigger reported: logistic models over what the tracker knows at the
+  // moment, the status estimate and trigger rule above among their features
+  // (pro2assist/decision_model.hpp); without weights, the estimate and the rule themselves. A
+  // message delivered raises the trigger whatever the model says.
+  DecisionModel decision = DecisionModel::learned();
+  // Called with each reasoning moment's features (learn-decision-model collects them).
+  std::function<void(double t_s, const std::vector<double>& features)> on_decision_features;
 
   // messages
   double instruct_confidence = 0.85;

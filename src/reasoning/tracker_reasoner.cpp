@@ -304,38 +304,41 @@ class TrackerReasoner final : public Reasoner {
   void fill_state(Decision& d, double t, const Guideline& g, bool moment = false) {
     d.step = reported_id(g);
     d.completed = completed_ids(g);
-    if (reported_ >= 0) {
-      d.status = estimate_status(t);
-      d.trigger = *d.status != Status::InProgress;
-      // Help is needed when the step is starting, ending or just over: the status says so,
-      // or the filter's phases of the step do, summed over every entry time it holds.
-      const auto ph = filter_->phase(reported_);
-      const double total = ph.just_start + ph.in_progress + ph.about_to_finish + ph.over;
-      if (total > 0 &&
-          (ph.just_start + ph.about_to_finish + ph.over) / total >= opt_.trigger_phase_confidence)
-        d.trigger = true;
-      // Announcing the next step opens a proactive stretch that runs on into the next step's
-      // start (SPEC §5: its about-to-finish window, then the next step's guidance period):
-      // help stays due for a while whatever the status estimate does meanwhile.
-      if (t - next_said_s_ < opt_.trigger_after_next_s) d.trigger = true;
-      // The rule is one feature of the learned trigger, which weighs it with the rest.
-      if (!opt_.trigger.empty() || (moment && opt_.on_trigger_features)) {
-        const std::vector<double> x = trigger_features(*d.status, d.trigger, t, g, ph);
-        if (moment && opt_.on_trigger_features) opt_.on_trigger_features(t, x);
-        if (!opt_.trigger.empty()) d.trigger = opt_.trigger.on(x);
-      }
+    if (reported_ < 0) return;
+    estimated_ = estimate_status(t);
+    d.status = estimated_;
+    d.trigger = estimated_ != Status::InProgress;
+    // Help is needed when the step is starting, ending or just over: the status says so,
+    // or the filter's phases of the step do, summed over every entry time it holds.
+    const auto ph = filter_->phase(reported_);
+    const double total = ph.just_start + ph.in_progress + ph.about_to_finish + ph.over;
+    if (total > 0 &&
+        (ph.just_start + ph.about_to_finish + ph.over) / total >= opt_.trigger_phase_confidence)
+      d.trigger = true;
+    // Announcing the next step opens a proactive stretch that runs on into the next step's
+    // start (SPEC §5: its about-to-finish window, then the next step's guidance period):
+    // help stays due for a while whatever the status estimate does meanwhile.
+    if (t - next_said_s_ < opt_.trigger_after_next_s) d.trigger = true;
+    // The estimate and the rule are features of the learned decision model, which weighs them
+    // with the rest. The policy reads neither what it reports nor the estimate's output form.
+    const DecisionModel& dm = opt_.decision;
+    if (dm.has_trigger() || dm.has_status() || (moment && opt_.on_decision_features)) {
+      const std::vector<double> x = decision_features(estimated_, d.trigger, t, g, ph);
+      if (moment && opt_.on_decision_features) opt_.on_decision_features(t, x);
+      if (dm.has_trigger()) d.trigger = dm.trigger_on(x);
+      if (dm.has_status()) d.status = dm.status_of(x);
     }
   }
 
-  // What the learned trigger weighs, in the order of trigger_feature_names().
-  std::vector<double> trigger_features(Status status, bool rule, double t, const Guideline& g,
+  // What the decision model weighs, in the order of decision_feature_names().
+  std::vector<double> decision_features(Status status, bool rule, double t, const Guideline& g,
                                        const ProgressFilter::Phase& ph) const {
     const auto recent = [&](double since_s, double scale_s) {
       return since_s < 0 ? 0.0 : std::exp(-since_s / scale_s);
     };
     const double informative = help_informative() ? 1.0 : 0.0;
     std::vector<double> x;
-    x.reserve(trigger_feature_names().size());
+    x.reserve(decision_feature_names().size());
     x.push_back(1.0);
     x.push_back(status == Status::JustStart);
     x.push_back(status == Status::AboutToFinish);
@@ -513,7 +516,7 @@ class TrackerReasoner final : public Reasoner {
                                        : opt_.finish_help_any_confidence)) ||
         // Without a model, the tracker's own estimate is all there is; with one, its answer
         // decides (durations alone announce too early or too late far too often).
-        (!model_ && d.status == Status::AboutToFinish) ||
+        (!model_ && estimated_ == Status::AboutToFinish) ||
         (says_k && said == Status::AboutToFinish && e > w &&
          finish_probability(t) >= (!flag ? opt_.finish_plain_confidence
                                    : help ? opt_.finish_help_confidence
@@ -612,6 +615,7 @@ class TrackerReasoner final : public Reasoner {
   MessageBudget budget_;
   std::optional<ProgressFilter> filter_;
   int reported_ = -1;
+  Status estimated_ = Status::InProgress;  // the hand-built status estimate of this moment
   double reported_since_s_ = 0;  // when the reported step began, as the tracker believes
   double switched_s_ = 0;        // when the tracker moved to it
   bool model_ = false;       // a model is there to ask and answers

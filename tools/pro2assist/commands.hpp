@@ -9,7 +9,7 @@ void register_replay(CLI::App& app);
 void register_simulate(CLI::App& app);
 void register_validate(CLI::App& app);
 void register_learn_durations(CLI::App& app);
-void register_learn_trigger(CLI::App& app);
+void register_learn_decision_model(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_report(CLI::App& app);

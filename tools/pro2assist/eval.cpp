@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "pro2assist/trigger_learning.hpp"
+#include "pro2assist/decision_model.hpp"
 #include "pro2assist/evaluation.hpp"
 #include "pro2assist/report.hpp"
 
@@ -35,7 +35,7 @@ struct EvalArgs {
   std::string sensors = "all";
   double trigger_noise = 0.0;
   std::string wrong_steps = "nearby";
-  std::string trigger_weights;
+  std::string decision_model;
 };
 
 std::vector<EvalCase> load_cases(const EvalArgs& a) {
@@ -225,7 +225,7 @@ int run(const EvalArgs& a) {
   opt.error_run_s = a.error_run_s;
   opt.trigger_noise = a.trigger_noise;
   opt.errors_nearby = a.wrong_steps == "nearby";
-  if (!a.trigger_weights.empty()) opt.reasoner.trigger_weights = load_trigger_weights(a.trigger_weights);
+  if (!a.decision_model.empty()) opt.reasoner.decision_model = load_decision_model(a.decision_model);
   opt.imu = a.sensors == "all" || a.sensors == "imu";
   opt.hand_motion = a.sensors == "all" || a.sensors == "hands";
   if (single_pass(opt)) opt.accuracies = {0.0};
@@ -308,9 +308,9 @@ void register_eval(CLI::App& app) {
                   "pair a key moment, no motion evidence)")
       ->check(CLI::IsMember({"all", "imu", "hands", "none"}))
       ->capture_default_str();
-  cmd->add_option("--trigger-weights", args->trigger_weights,
-                  "The tracker's trigger weights, from pro2assist learn-trigger (default: the "
-                  "built-in ones)");
+  cmd->add_option("--decision-model", args->decision_model,
+                  "The tracker's status and trigger weights, from pro2assist "
+                  "learn-decision-model (default: the built-in ones)");
   cmd->add_option("--seed", args->seed, "Random seed (sensors, timelines, model answers)")
       ->capture_default_str();
   cmd->add_option("--jobs", args->jobs, "Worker threads (0: every core)")

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   p2a::cli::register_simulate(app);
   p2a::cli::register_validate(app);
   p2a::cli::register_learn_durations(app);
-  p2a::cli::register_learn_trigger(app);
+  p2a::cli::register_learn_decision_model(app);
   p2a::cli::register_eval(app);
   p2a::cli::register_convert(app);
   p2a::cli::register_report(app);

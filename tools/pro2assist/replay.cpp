@@ -13,7 +13,7 @@
 #include "pro2assist/engine.hpp"
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/session.hpp"
-#include "pro2assist/trigger_learning.hpp"
+#include "pro2assist/decision_model.hpp"
 #include "timeline_print.hpp"
 
 namespace p2a::cli {
@@ -27,7 +27,7 @@ struct ReplayArgs {
   bool quiet = false;
   std::optional<double> duration_s;
   ModelChoice model;
-  std::string trigger_weights;
+  std::string decision_model;
 };
 
 // A recipe picked from the task_graphs folder of a CaptainCook4D dataset gets the step
@@ -102,7 +102,7 @@ void run(const ReplayArgs& a) {
   Guideline g = resolve_guideline(a.task, s);
   auto model = make_model(a.model, g, s);
   ReasonerOptions ropt;
-  if (!a.trigger_weights.empty()) ropt.trigger_weights = load_trigger_weights(a.trigger_weights);
+  if (!a.decision_model.empty()) ropt.decision_model = load_decision_model(a.decision_model);
   EngineStats stats;
   auto decisions = replay_session(s, g, make_reasoner(a.reasoner, ropt), *model, &stats);
 
@@ -135,9 +135,9 @@ void register_replay(CLI::App& app) {
                   "(default: guideline.yaml/json in the session folder)");
   cmd->add_option("--reasoner", args->reasoner, "Reasoner: tracker, seed, raw, periodic, gsp")->capture_default_str();
   cmd->add_option("--out", args->out, "Decision stream (JSON Lines)")->capture_default_str();
-  cmd->add_option("--trigger-weights", args->trigger_weights,
-                  "The tracker's trigger weights, from pro2assist learn-trigger (default: the "
-                  "built-in ones)");
+  cmd->add_option("--decision-model", args->decision_model,
+                  "The tracker's status and trigger weights, from pro2assist "
+                  "learn-decision-model (default: the built-in ones)");
   cmd->add_flag("--quiet", args->quiet, "Do not print the timeline");
   cmd->add_option("--duration", args->duration_s,
                   "Replay this many seconds (default: session.json's duration_s, else the last "

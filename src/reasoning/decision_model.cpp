@@ -1,0 +1,255 @@
+#include "pro2assist/decision_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "pro2assist/types.hpp"
+
+namespace p2a {
+
+const std::vector<std::string>& decision_feature_names() {
+  // Ages decay as exp(-age / 5 s) (1 = just now, 0 = never); "help" ones count only while the
+  // model's help flag is judged informative.
+  static const std::vector<std::string> names = {
+      "bias",
+      "status_just_start",            // the tracker's status estimate, one-hot (in progress: none)
+      "status_about_to_finish",
+      "status_transition",
+      "rule",                         // the hand-built trigger: status, phases, after "next"
+      "phase_just_start",             // the reported step's phases, shares of its hypotheses
+      "phase_about_to_finish",
+      "phase_over",
+      "any_step_proactive",           // P(any step starting, ending or just over)
+      "finish_probability",           // P(the reported step ends within its window)
+      "over_probability",             // P(the reported step is over, the next not begun)
+      "elapsed_per_window",           // time in step / its status window, at most 3
+      "switched_recently",            // exp(-since the tracker moved / 5 s)
+      "next_said_recently",           // exp(-since "next" was announced / 6 s)
+      "step_confidence",              // the reported step's marginal
+      "answer_just_start",            // the model said of the reported step: "just start" ...
+      "answer_about_to_finish",       // ... "about to finish" ...
+      "answer_transition",            // ... "transition" ...
+      "answer_help",                  // ... help needed
+      "other_step_answer",            // the model's last answer named another step ...
+      "other_step_not_working",       // ... not "in progress"
+      "other_step_help",              // ... saying help is needed
+      "elapsed_per_median",           // time in step / its median duration, at most 3
+      "hands_at_rest",                // still for 1 s or more
+      "head_turn_recently",           // exp(-since a head turn / 2 s)
+      "instructed_recently",          // exp(-since the step's instruction / 5 s)
+      "idle_probability",             // P(between steps)
+      "help_flag_informative",
+      "model_available",
+  };
+  return names;
+}
+
+DecisionModel DecisionModel::learned() {
+  // pro2assist learn-decision-model --dataset ../shared/datasets/captaincook4d --split train
+  //   --out model.json (accuracy 0.5, seed 3, the five model conditions of DecisionLearnOptions):
+  //   901,662 grid points; the trigger agrees with the proactive periods at 0.809 of
+  //   them (0.774 for the rule alone), the status is right at 0.807 (0.740 for the
+  //   estimate alone).
+  // Per feature: trigger, then just start, in progress, about to finish, transition.
+  static constexpr double kWeights[][5] = {
+      {-1.930499, -1.097907, +2.030963, -3.208399, -4.363346},  // bias
+      {-0.696462, -1.562024, +0.671457, -0.205405, +0.283072},  // status_just_start
+      {+0.331846, +0.395131, -0.470897, -0.173567, +0.907738},  // status_about_to_finish
+      {+0.247377, -0.103217, -0.534024, -0.366934, +0.351261},  // status_transition
+      {-0.121583, +0.106163, +0.279042, +0.401491, -0.158437},  // rule
+      {+0.150865, -1.092041, -0.354420, -0.154030, -0.092743},  // phase_just_start
+      {-0.762025, -8.184653, +0.510875, +6.229161, -0.744887},  // phase_about_to_finish
+      {+0.293592, -1.027315, -0.880853, -1.587901, +0.229648},  // phase_over
+      {+4.194708, +6.199287, -3.957204, -0.021468, -0.931809},  // any_step_proactive
+      {+1.094842, +1.280762, -1.063123, -0.133686, +1.076855},  // finish_probability
+      {-2.434117, -0.193174, +6.022497, +1.953272, -5.237085},  // over_probability
+      {-0.162428, -0.584489, +0.254629, +0.136096, +0.058880},  // elapsed_per_window
+      {+0.550157, +0.297688, -0.398989, +0.912688, +0.101960},  // switched_recently
+      {+1.439883, +0.390408, -1.611491, +0.663808, +1.318503},  // next_said_recently
+      {-0.329903, -1.021940, +0.307197, +0.118338, -1.469384},  // step_confidence
+      {+0.341053, +1.340928, -0.295587, -0.424823, -0.547799},  // answer_just_start
+      {+1.386217, -0.758269, -1.504222, +2.059306, -0.218420},  // answer_about_to_finish
+      {+0.089376, +0.832795, -0.074345, -0.222885, +0.064957},  // answer_transition
+      {+1.914463, +0.566153, -1.941362, +1.444386, +0.731168},  // answer_help
+      {+0.308675, -0.067462, -0.344961, +0.663893, +0.383101},  // other_step_answer
+      {+0.175811, +0.256112, -0.214919, +0.098034, +0.116067},  // other_step_not_working
+      {+0.871261, +0.478468, -0.583356, +0.086455, +0.468494},  // other_step_help
+      {+0.035989, +0.133408, -0.074603, +0.121464, -0.219635},  // elapsed_per_median
+      {+1.362819, -1.754277, -1.780285, -1.055903, +3.635061},  // hands_at_rest
+      {+1.177508, +1.400021, -1.132700, -0.470516, +2.039495},  // head_turn_recently
+      {+0.700244, +0.615812, -0.583660, -0.029897, +0.638544},  // instructed_recently
+      {-0.656560, -4.443751, -3.061068, +0.296998, +9.202428},  // idle_probability
+      {-0.228285, -0.110030, +0.250948, -0.155044, -0.302356},  // help_flag_informative
+      {-0.471097, -0.436125, +0.269233, -0.904008, +0.438732},  // model_available
+  };
+  DecisionModel m;
+  for (const auto& row : kWeights) {
+    m.trigger.push_back(row[0]);
+    for (std::size_t k = 0; k < m.status.size(); ++k) m.status[k].push_back(row[k + 1]);
+  }
+  return m;
+}
+
+bool DecisionModel::has_status() const {
+  for (const auto& w : status)
+    if (w.empty()) return false;
+  return true;
+}
+
+double dot(const std::vector<double>& w, const std::vector<double>& x) {
+  double z = 0.0;
+  const std::size_t n = std::min(x.size(), w.size());
+  for (std::size_t i = 0; i < n; ++i) z += w[i] * x[i];
+  return z;
+}
+
+bool DecisionModel::trigger_on(const std::vector<double>& x) const { return dot(trigger, x) > 0.0; }
+
+Status DecisionModel::status_of(const std::vector<double>& x) const {
+  std::size_t best = 0;
+  double best_z = dot(status[0], x);
+  for (std::size_t i = 1; i < status.size(); ++i) {
+    const double z = dot(status[i], x);
+    if (z > best_z) {
+      best_z = z;
+      best = i;
+    }
+  }
+  return static_cast<Status>(best);
+}
+
+void ModelSamples::add(const std::vector<double>& row, bool label) {
+  if (dim == 0) dim = row.size();
+  if (row.size() != dim)
+    throw Error("model samples: a row of " + std::to_string(row.size()) + " features, expected " +
+                std::to_string(dim));
+  for (double v : row) x.push_back(static_cast<float>(v));
+  y.push_back(label ? 1 : 0);
+}
+
+namespace {
+
+// Solves A v = b (A symmetric positive definite, small) by Gaussian elimination with pivoting.
+bool solve(std::vector<double> a, std::vector<double> b, std::size_t n, std::vector<double>& v) {
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t p = i;
+    for (std::size_t r = i + 1; r < n; ++r)
+      if (std::abs(a[r * n + i]) > std::abs(a[p * n + i])) p = r;
+    if (std::abs(a[p * n + i]) < 1e-12) return false;
+    if (p != i) {
+      for (std::size_t c = 0; c < n; ++c) std::swap(a[i * n + c], a[p * n + c]);
+      std::swap(b[i], b[p]);
+    }
+    for (std::size_t r = i + 1; r < n; ++r) {
+      const double f = a[r * n + i] / a[i * n + i];
+      if (f == 0.0) continue;
+      for (std::size_t c = i; c < n; ++c) a[r * n + c] -= f * a[i * n + c];
+      b[r] -= f * b[i];
+    }
+  }
+  v.assign(n, 0.0);
+  for (std::size_t i = n; i-- > 0;) {
+    double s = b[i];
+    for (std::size_t c = i + 1; c < n; ++c) s -= a[i * n + c] * v[c];
+    v[i] = s / a[i * n + i];
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<double> fit_logistic(const ModelSamples& s, double l2, int max_iter) {
+  const std::size_t d = s.dim, n = s.size();
+  if (n == 0 || d == 0) throw Error("logistic fit: no samples");
+  if (s.x.size() != n * d) throw Error("logistic fit: rows and labels disagree");
+  std::vector<double> w(d, 0.0), h(d * d), g(d), step;
+  for (int it = 0; it < max_iter; ++it) {
+    std::fill(h.begin(), h.end(), 0.0);
+    std::fill(g.begin(), g.end(), 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float* row = &s.x[i * d];
+      double z = 0.0;
+      for (std::size_t j = 0; j < d; ++j) z += w[j] * row[j];
+      const double p = 1.0 / (1.0 + std::exp(-z));
+      const double r = p * (1.0 - p);
+      const double e = s.y[i] - p;
+      for (std::size_t j = 0; j < d; ++j) {
+        if (row[j] == 0.0f) continue;
+        g[j] += e * row[j];
+        const double rj = r * row[j];
+        for (std::size_t k = j; k < d; ++k) h[j * d + k] += rj * row[k];
+      }
+    }
+    for (std::size_t j = 0; j < d; ++j) {
+      for (std::size_t k = 0; k < j; ++k) h[j * d + k] = h[k * d + j];
+      if (j > 0) {
+        h[j * d + j] += l2;
+        g[j] -= l2 * w[j];
+      } else {
+        h[0] += 1e-9;
+      }
+    }
+    if (!solve(h, g, d, step)) throw Error("logistic fit: singular system");
+    double largest = 0.0;
+    for (std::size_t j = 0; j < d; ++j) {
+      w[j] += step[j];
+      largest = std::max(largest, std::abs(step[j]));
+    }
+    if (largest < 1e-7) break;
+  }
+  return w;
+}
+
+double logistic_accuracy(const ModelSamples& s, const std::vector<double>& w) {
+  if (s.size() == 0) return 0.0;
+  std::size_t right = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    double z = 0.0;
+    for (std::size_t j = 0; j < s.dim && j < w.size(); ++j) z += w[j] * s.x[i * s.dim + j];
+    right += (z > 0.0) == (s.y[i] != 0);
+  }
+  return static_cast<double>(right) / static_cast<double>(s.size());
+}
+
+namespace {
+
+std::vector<double> weights_of(const nlohmann::json& j, const char* what, std::size_t n,
+                               const std::string& file) {
+  if (!j.is_array() || j.size() != n)
+    throw Error("decision model " + file + ": \"" + what + "\" must hold " + std::to_string(n) +
+                " weights");
+  return j.get<std::vector<double>>();
+}
+
+}  // namespace
+
+DecisionModel load_decision_model(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw Error("cannot read decision model " + file.string());
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const std::exception& e) {
+    throw Error("decision model " + file.string() + ": not JSON (" + e.what() + ")");
+  }
+  if (!j.is_object() || !j.contains("features") || !j.contains("trigger") || !j.contains("status"))
+    throw Error("decision model " + file.string() + ": needs \"features\", \"trigger\" and \"status\"");
+  if (j.at("features") != nlohmann::json(decision_feature_names()))
+    throw Error("decision model " + file.string() +
+                ": its features are not this build's (run pro2assist learn-decision-model again)");
+  const std::size_t n = decision_feature_names().size();
+  DecisionModel m;
+  m.trigger = weights_of(j.at("trigger"), "trigger", n, file.string());
+  for (std::size_t i = 0; i < m.status.size(); ++i) {
+    const std::string name(to_string(static_cast<Status>(i)));
+    if (!j.at("status").contains(name))
+      throw Error("decision model " + file.string() + ": no weights for status " + name);
+    m.status[i] = weights_of(j.at("status").at(name), name.c_str(), n, file.string());
+  }
+  return m;
+}
+
+}  // namespace p2a

@@ -30,22 +30,6 @@ fs::path tmp_dir(const std::string& name) {
   return dir;
 }
 
-// The hand-built rule and status estimate, as weights: the trigger on exactly when the rule's
-// feature is, the status the estimate's one-hot features give ("in progress" when none).
-DecisionModel hand_built() {
-  const std::size_t n = decision_feature_names().size();
-  DecisionModel m;
-  m.trigger.assign(n, 0.0);
-  m.trigger[0] = -0.5;
-  m.trigger[4] = 1.0;
-  for (auto& w : m.status) w.assign(n, 0.0);
-  m.status[0][1] = 1.0;   // just start
-  m.status[1][0] = 0.5;   // in progress, unless one of the others
-  m.status[2][2] = 1.0;   // about to finish
-  m.status[3][3] = 1.0;   // transition
-  return m;
-}
-
 TEST(LogisticFit, RecoversKnownWeights) {
   // Labels drawn with P(y) = 1 / (1 + exp(-(-1.2 + 8u - 4v))): the fit finds these weights.
   std::mt19937 rng(7);
@@ -74,7 +58,7 @@ TEST(LogisticFit, RejectsNoSamplesAndRaggedRows) {
 
 TEST(DecisionModelFile, IsCheckedAgainstThisBuildsFeatures) {
   const fs::path dir = tmp_dir("files");
-  const DecisionModel m = hand_built();
+  const DecisionModel m = DecisionModel::hand_built();
   std::ofstream(dir / "good.json") << decision_model_to_json(m).dump();
   const DecisionModel back = load_decision_model(dir / "good.json");
   EXPECT_EQ(back.trigger, m.trigger);
@@ -96,16 +80,22 @@ TEST(DecisionModelFile, IsCheckedAgainstThisBuildsFeatures) {
   }
 }
 
-TEST(DecisionModel, TheHandBuiltWeightsReproduceTheEstimateAndTheRule) {
-  std::vector<double> x(decision_feature_names().size(), 0.0);
-  x[0] = 1.0;
-  const DecisionModel m = hand_built();
-  EXPECT_EQ(m.status_of(x), Status::InProgress);
-  EXPECT_FALSE(m.trigger_on(x));
-  x[2] = 1.0;  // estimate: about to finish
-  x[4] = 1.0;  // rule: on
-  EXPECT_EQ(m.status_of(x), Status::AboutToFinish);
-  EXPECT_TRUE(m.trigger_on(x));
+TEST(DecisionModel, TheHandBuiltWeightsGiveBackTheEstimateAndTheRule) {
+  const DecisionModel m = DecisionModel::hand_built();
+  // Features 1-3: the estimate's one-hot (none: in progress); 4: the rule. The rest must not
+  // matter, so they are set to 1.
+  const std::pair<int, Status> cases[] = {{0, Status::InProgress},
+                                          {1, Status::JustStart},
+                                          {2, Status::AboutToFinish},
+                                          {3, Status::Transition}};
+  for (const auto& [hot, status] : cases)
+    for (const bool rule : {false, true}) {
+      std::vector<double> x(decision_feature_names().size(), 1.0);
+      for (int i = 1; i <= 3; ++i) x[static_cast<std::size_t>(i)] = i == hot ? 1.0 : 0.0;
+      x[4] = rule ? 1.0 : 0.0;
+      EXPECT_EQ(m.status_of(x), status) << hot;
+      EXPECT_EQ(m.trigger_on(x), rule) << hot;
+    }
 }
 
 const std::vector<EvalCase>& train_cases() {
@@ -153,7 +143,7 @@ TEST(DecisionLearning, LearnedOnSomeRecordingsItBeatsTheHandBuiltOnOthers) {
   EXPECT_GT(r.learned_trigger_accuracy, r.rule_trigger_accuracy + 0.01);
   EXPECT_GT(r.learned_status_accuracy, r.estimate_status_accuracy + 0.03);
 
-  const Metrics before = tracker_with(held_out, hand_built());
+  const Metrics before = tracker_with(held_out, DecisionModel::hand_built());
   const Metrics after = tracker_with(held_out, r.model);
   std::printf("held out: Acc-P %.4f -> %.4f, Status-Acc %.4f -> %.4f\n", before.acc_p,
               after.acc_p, before.status_acc, after.status_acc);
@@ -169,7 +159,7 @@ TEST(DecisionLearning, TheBuiltInWeightsBeatTheHandBuiltOnTheValidationSplit) {
   // Learned on the training split: the validation recordings are new to them.
   for (const double runs : {3.0, 1.0}) {
     SCOPED_TRACE(runs);
-    const Metrics before = tracker_with(val_cases(), hand_built(), runs);
+    const Metrics before = tracker_with(val_cases(), DecisionModel::hand_built(), runs);
     const Metrics after = tracker_with(val_cases(), DecisionModel::learned(), runs);
     std::printf("error runs %.0f s, validation: Acc-P %.4f -> %.4f, Status-Acc %.4f -> %.4f\n",
                 runs, before.acc_p, after.acc_p, before.status_acc, after.status_acc);

@@ -55,7 +55,6 @@ struct DecisionLearnResult {
 DecisionLearnResult learn_decision_model(const std::vector<EvalCase>& cases,
                                          const DecisionLearnOptions& opt);
 
-nlohmann::json decision_model_to_json(const DecisionModel& m);
 nlohmann::json decision_learning_to_json(const DecisionLearnResult& r);  // the model and figures
 
 }  // namespace p2a

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "pro2assist/types.hpp"
 
 namespace p2a {
@@ -29,13 +31,13 @@ struct DecisionModel {
 
   // The weights learned on the CaptainCook4D training split.
   static DecisionModel learned();
+  // Weights that give back the hand-built estimate and rule (features 1-4) unchanged.
+  static DecisionModel hand_built();
   bool has_trigger() const { return !trigger.empty(); }
   bool has_status() const;
   bool trigger_on(const std::vector<double>& x) const;
   Status status_of(const std::vector<double>& x) const;  // the status with the highest log-odds
 };
-
-double dot(const std::vector<double>& w, const std::vector<double>& x);
 
 // Rows of features (row-major, `dim` each) with 0/1 labels.
 struct ModelSamples {
@@ -52,8 +54,10 @@ std::vector<double> fit_logistic(const ModelSamples& s, double l2 = 1.0, int max
 // Share of samples on which w·x > 0 agrees with the label.
 double logistic_accuracy(const ModelSamples& s, const std::vector<double>& w);
 
-// learn-decision-model's JSON ({"features", "trigger", "status": {...}}); throws Error when the
-// file is unreadable or its features are not the ones this build computes.
+// learn-decision-model's JSON ({"features", "trigger", "status": {"just_start": ...}}), written
+// and read; reading throws Error when the file is unreadable or its features are not the ones
+// this build computes.
+nlohmann::json decision_model_to_json(const DecisionModel& m);
 DecisionModel load_decision_model(const std::filesystem::path& file);
 
 }  // namespace p2a

@@ -1,12 +1,8 @@
 #include "pro2assist/decision_learning.hpp"
 
-#include <atomic>
-#include <thread>
-
-#include "eval/rng.hpp"
+#include "eval/eval_shared.hpp"
 #include "pro2assist/engine.hpp"
 #include "pro2assist/metrics.hpp"
-#include "pro2assist/sim.hpp"
 #include "reasoning/reasoners.hpp"
 
 namespace p2a {
@@ -16,17 +12,6 @@ struct Moment {
   double t_s;
   std::vector<double> x;
 };
-
-// Feature positions the figures need: the hand-built rule and status estimate.
-constexpr std::size_t kRule = 4;
-constexpr std::size_t kEstimateJustStart = 1, kEstimateAboutToFinish = 2, kEstimateTransition = 3;
-
-Status estimate_in(const float* row) {
-  if (row[kEstimateJustStart] > 0.5f) return Status::JustStart;
-  if (row[kEstimateAboutToFinish] > 0.5f) return Status::AboutToFinish;
-  if (row[kEstimateTransition] > 0.5f) return Status::Transition;
-  return Status::InProgress;
-}
 
 // One run's rows: on SPEC §5's 1-second grid from the first step's start to the last step's
 // end, the latest moment's features; labels: in a proactive period, and each status right.
@@ -75,44 +60,31 @@ DecisionLearnResult learn_decision_model(const std::vector<EvalCase>& cases,
   const std::size_t total = cases.size() * opt.conditions.size();
   std::vector<RunSamples> per_run(total);
   std::vector<std::string> errors(total);
-  std::atomic<std::size_t> next{0}, done{0};
-  auto work = [&] {
-    for (std::size_t k; (k = next++) < total;) {
-      const EvalCase& c = cases[k % cases.size()];
-      const auto& cond = opt.conditions[k / cases.size()];
-      try {
-        if (!c.guideline) throw Error("case " + c.id + ": no guideline");
-        std::vector<Moment> moments;
-        TrackerOptions to;
-        to.on_decision_features = [&](double t, const std::vector<double>& x) {
-          moments.push_back({t, x});
-        };
-        std::unique_ptr<ModelClient> model;
-        if (cond.no_model) {
-          model = make_no_model();
-        } else {
-          SimModelOptions mo;
-          mo.accuracy = opt.accuracy;
-          mo.mean_error_s = cond.error_run_s;
-          mo.trigger_noise = cond.trigger_noise;
-          mo.seed = opt.seed ^ sim::hash_string(c.id);
-          model = make_simulated_model(*c.guideline, c.truth, mo);
+  run_parallel(
+      total, opt.jobs,
+      [&](std::size_t k) {
+        const EvalCase& c = cases[k % cases.size()];
+        const auto& cond = opt.conditions[k / cases.size()];
+        try {
+          if (!c.guideline) throw Error("case " + c.id + ": no guideline");
+          EvalOptions model_opt;  // the model eval would give this case under the condition
+          model_opt.no_model = cond.no_model;
+          model_opt.error_run_s = cond.error_run_s;
+          model_opt.trigger_noise = cond.trigger_noise;
+          model_opt.seed = opt.seed;
+          const auto model = eval_model(c, opt.accuracy, model_opt);
+          std::vector<Moment> moments;
+          TrackerOptions to;
+          to.on_decision_features = [&](double t, const std::vector<double>& x) {
+            moments.push_back({t, x});
+          };
+          replay_session(c.session, *c.guideline, make_tracker_reasoner(to), *model, nullptr);
+          per_run[k] = label(c.truth, moments);
+        } catch (const std::exception& e) {
+          errors[k] = c.id + " (" + cond.name + "): " + e.what();
         }
-        replay_session(c.session, *c.guideline, make_tracker_reasoner(to), *model, nullptr);
-        per_run[k] = label(c.truth, moments);
-      } catch (const std::exception& e) {
-        errors[k] = c.id + " (" + cond.name + "): " + e.what();
-      }
-      const std::size_t d = ++done;
-      if (opt.progress) opt.progress(d, total);
-    }
-  };
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t jobs = std::min<std::size_t>(total, opt.jobs > 0 ? opt.jobs : hw);
-  std::vector<std::thread> pool;
-  for (std::size_t i = 1; i < jobs; ++i) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
+      },
+      opt.progress);
   for (const auto& e : errors)
     if (!e.empty()) throw Error("learn-decision-model: " + e);
 
@@ -134,31 +106,22 @@ DecisionLearnResult learn_decision_model(const std::vector<EvalCase>& cases,
     r.model.status[k] = fit_logistic(all.status[k], opt.l2);
   r.points = tr.size();
   r.runs = total;
+  const DecisionModel hand = DecisionModel::hand_built();
   std::size_t in = 0, estimate_right = 0, learned_right = 0;
   for (std::size_t i = 0; i < tr.size(); ++i) {
     in += tr.y[i];
     const float* row = &tr.x[i * tr.dim];
     const std::vector<double> x(row, row + tr.dim);
-    estimate_right += all.status[static_cast<std::size_t>(estimate_in(row))].y[i];
+    estimate_right += all.status[static_cast<std::size_t>(hand.status_of(x))].y[i];
     learned_right += all.status[static_cast<std::size_t>(r.model.status_of(x))].y[i];
   }
   const double n = static_cast<double>(tr.size());
   r.in_period_share = static_cast<double>(in) / n;
-  std::vector<double> rule(tr.dim, 0.0);  // the rule alone: on when its feature is
-  rule[0] = -0.5;
-  rule[kRule] = 1.0;
-  r.rule_trigger_accuracy = logistic_accuracy(tr, rule);
+  r.rule_trigger_accuracy = logistic_accuracy(tr, hand.trigger);
   r.learned_trigger_accuracy = logistic_accuracy(tr, r.model.trigger);
   r.estimate_status_accuracy = static_cast<double>(estimate_right) / n;
   r.learned_status_accuracy = static_cast<double>(learned_right) / n;
   return r;
-}
-
-nlohmann::json decision_model_to_json(const DecisionModel& m) {
-  nlohmann::json status = nlohmann::json::object();
-  for (std::size_t k = 0; k < m.status.size(); ++k)
-    status[std::string(to_string(static_cast<Status>(k)))] = m.status[k];
-  return {{"features", decision_feature_names()}, {"trigger", m.trigger}, {"status", status}};
 }
 
 nlohmann::json decision_learning_to_json(const DecisionLearnResult& r) {

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <thread>
 
+#include "eval/eval_shared.hpp"
 #include "eval/rng.hpp"
 #include "pro2assist/engine.hpp"
 #include "pro2assist/reasoner.hpp"
@@ -52,24 +53,6 @@ class CountingModel final : public ModelClient {
   ModelClient& inner_;
 };
 
-std::unique_ptr<ModelClient> model_for(const EvalCase& c, double accuracy, const EvalOptions& opt) {
-  if (opt.endpoint) {
-    // Hundreds of runs would each warn; failures are counted per run and reported instead.
-    HttpModelOptions endpoint = *opt.endpoint;
-    endpoint.warn_failures = false;
-    return make_http_model(endpoint);
-  }
-  if (opt.no_model) return make_no_model();
-  // Seeded by the case only: every reasoner of a case faces the same model answers.
-  SimModelOptions mopt;
-  mopt.accuracy = accuracy;
-  mopt.mean_error_s = opt.error_run_s;
-  mopt.trigger_noise = opt.trigger_noise;
-  mopt.errors_nearby = opt.errors_nearby;
-  mopt.seed = opt.seed ^ sim::hash_string(c.id);
-  return make_simulated_model(*c.guideline, c.truth, mopt);
-}
-
 RunResult run_one(const EvalCase& c, const std::string& reasoner, double accuracy,
                   const EvalOptions& opt, bool keep_decisions) {
   RunResult r;
@@ -79,7 +62,7 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
   try {
     if (!c.guideline) throw Error("case " + c.id + ": no guideline");
     auto policy = make_reasoner(reasoner, opt.reasoner);
-    auto inner = model_for(c, accuracy, opt);
+    auto inner = eval_model(c, accuracy, opt);
     CountingModel model(*inner);
     EngineStats stats;
     // Without some motion streams: the same session, as long, with those left out.
@@ -188,6 +171,45 @@ nlohmann::json metrics_to_json(const Metrics& m) {
 
 }  // namespace
 
+std::unique_ptr<ModelClient> eval_model(const EvalCase& c, double accuracy, const EvalOptions& opt) {
+  if (opt.endpoint) {
+    // Hundreds of runs would each warn; failures are counted per run and reported instead.
+    HttpModelOptions endpoint = *opt.endpoint;
+    endpoint.warn_failures = false;
+    return make_http_model(endpoint);
+  }
+  if (opt.no_model) return make_no_model();
+  // Seeded by the case only: every reasoner of a case faces the same model answers.
+  SimModelOptions mopt;
+  mopt.accuracy = accuracy;
+  mopt.mean_error_s = opt.error_run_s;
+  mopt.trigger_noise = opt.trigger_noise;
+  mopt.errors_nearby = opt.errors_nearby;
+  mopt.seed = opt.seed ^ sim::hash_string(c.id);
+  return make_simulated_model(*c.guideline, c.truth, mopt);
+}
+
+void run_parallel(std::size_t n, int jobs, const std::function<void(std::size_t)>& work,
+                  const std::function<void(std::size_t, std::size_t)>& progress) {
+  if (jobs <= 0) jobs = static_cast<int>(std::thread::hardware_concurrency());
+  jobs = std::clamp(jobs, 1, std::max(1, static_cast<int>(n)));
+  std::atomic<std::size_t> next{0}, done{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) {
+      work(i);
+      const std::size_t d = ++done;
+      if (progress) progress(d, n);
+    }
+  };
+  if (jobs == 1) {
+    worker();
+    return;
+  }
+  std::vector<std::jthread> pool;
+  for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
+}
+
+
 EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   EvalResults out;
@@ -204,26 +226,15 @@ EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions
       for (double a : accuracies) items.push_back({c, r, a});
   out.runs.resize(items.size());
 
-  int jobs = opt.jobs > 0 ? opt.jobs : static_cast<int>(std::thread::hardware_concurrency());
-  jobs = std::clamp(jobs, 1, std::max(1, static_cast<int>(items.size())));
-
-  std::atomic<std::size_t> next{0}, done{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < items.size(); i = next++) {
-      const WorkItem& w = items[i];
-      // Each result lands at its item's index: the output order never depends on scheduling.
-      out.runs[i] = run_one(cases[w.case_index], opt.reasoners[w.reasoner_index], w.accuracy, opt,
-                            opt.keep_decisions || w.case_index < opt.keep_decisions_of);
-      const std::size_t n = ++done;
-      if (opt.progress) opt.progress(n, items.size());
-    }
-  };
-  if (jobs == 1) {
-    worker();
-  } else {
-    std::vector<std::jthread> pool_threads;
-    for (int j = 0; j < jobs; ++j) pool_threads.emplace_back(worker);
-  }
+  run_parallel(
+      items.size(), opt.jobs,
+      [&](std::size_t i) {
+        const WorkItem& w = items[i];
+        // Each result lands at its item's index: the output order never depends on scheduling.
+        out.runs[i] = run_one(cases[w.case_index], opt.reasoners[w.reasoner_index], w.accuracy,
+                              opt, opt.keep_decisions || w.case_index < opt.keep_decisions_of);
+      },
+      opt.progress);
 
   // Summary: datasets in the order they first appear, reasoners as given, accuracy ascending.
   std::vector<std::string> datasets;

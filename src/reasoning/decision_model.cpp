@@ -9,6 +9,58 @@
 #include "pro2assist/types.hpp"
 
 namespace p2a {
+namespace {
+
+double dot(const std::vector<double>& w, const std::vector<double>& x) {
+  double z = 0.0;
+  const std::size_t n = std::min(x.size(), w.size());
+  for (std::size_t i = 0; i < n; ++i) z += w[i] * x[i];
+  return z;
+}
+
+// w·x for a row of floats.
+double row_dot(const std::vector<double>& w, const float* row, std::size_t d) {
+  double z = 0.0;
+  for (std::size_t j = 0; j < d && j < w.size(); ++j) z += w[j] * row[j];
+  return z;
+}
+
+// Solves A v = b (A symmetric positive definite, small) by Gaussian elimination with pivoting.
+bool solve(std::vector<double> a, std::vector<double> b, std::size_t n, std::vector<double>& v) {
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t p = i;
+    for (std::size_t r = i + 1; r < n; ++r)
+      if (std::abs(a[r * n + i]) > std::abs(a[p * n + i])) p = r;
+    if (std::abs(a[p * n + i]) < 1e-12) return false;
+    if (p != i) {
+      for (std::size_t c = 0; c < n; ++c) std::swap(a[i * n + c], a[p * n + c]);
+      std::swap(b[i], b[p]);
+    }
+    for (std::size_t r = i + 1; r < n; ++r) {
+      const double f = a[r * n + i] / a[i * n + i];
+      if (f == 0.0) continue;
+      for (std::size_t c = i; c < n; ++c) a[r * n + c] -= f * a[i * n + c];
+      b[r] -= f * b[i];
+    }
+  }
+  v.assign(n, 0.0);
+  for (std::size_t i = n; i-- > 0;) {
+    double s = b[i];
+    for (std::size_t c = i + 1; c < n; ++c) s -= a[i * n + c] * v[c];
+    v[i] = s / a[i * n + i];
+  }
+  return true;
+}
+
+std::vector<double> weights_of(const nlohmann::json& j, const char* what, std::size_t n,
+                               const std::string& file) {
+  if (!j.is_array() || j.size() != n)
+    throw Error("decision model " + file + ": \"" + what + "\" must hold " + std::to_string(n) +
+                " weights");
+  return j.get<std::vector<double>>();
+}
+
+}  // namespace
 
 const std::vector<std::string>& decision_feature_names() {
   // Ages decay as exp(-age / 5 s) (1 = just now, 0 = never); "help" ones count only while the
@@ -93,17 +145,26 @@ DecisionModel DecisionModel::learned() {
   return m;
 }
 
+DecisionModel DecisionModel::hand_built() {
+  // Feature 0 is the bias, 1-3 the estimate's one-hot (just start, about to finish,
+  // transition; in progress when none), 4 the rule.
+  const std::size_t n = decision_feature_names().size();
+  DecisionModel m;
+  m.trigger.assign(n, 0.0);
+  m.trigger[0] = -0.5;
+  m.trigger[4] = 1.0;
+  for (auto& w : m.status) w.assign(n, 0.0);
+  m.status[static_cast<std::size_t>(Status::JustStart)][1] = 1.0;
+  m.status[static_cast<std::size_t>(Status::InProgress)][0] = 0.5;
+  m.status[static_cast<std::size_t>(Status::AboutToFinish)][2] = 1.0;
+  m.status[static_cast<std::size_t>(Status::Transition)][3] = 1.0;
+  return m;
+}
+
 bool DecisionModel::has_status() const {
   for (const auto& w : status)
     if (w.empty()) return false;
   return true;
-}
-
-double dot(const std::vector<double>& w, const std::vector<double>& x) {
-  double z = 0.0;
-  const std::size_t n = std::min(x.size(), w.size());
-  for (std::size_t i = 0; i < n; ++i) z += w[i] * x[i];
-  return z;
 }
 
 bool DecisionModel::trigger_on(const std::vector<double>& x) const { return dot(trigger, x) > 0.0; }
@@ -130,37 +191,6 @@ void ModelSamples::add(const std::vector<double>& row, bool label) {
   y.push_back(label ? 1 : 0);
 }
 
-namespace {
-
-// Solves A v = b (A symmetric positive definite, small) by Gaussian elimination with pivoting.
-bool solve(std::vector<double> a, std::vector<double> b, std::size_t n, std::vector<double>& v) {
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t p = i;
-    for (std::size_t r = i + 1; r < n; ++r)
-      if (std::abs(a[r * n + i]) > std::abs(a[p * n + i])) p = r;
-    if (std::abs(a[p * n + i]) < 1e-12) return false;
-    if (p != i) {
-      for (std::size_t c = 0; c < n; ++c) std::swap(a[i * n + c], a[p * n + c]);
-      std::swap(b[i], b[p]);
-    }
-    for (std::size_t r = i + 1; r < n; ++r) {
-      const double f = a[r * n + i] / a[i * n + i];
-      if (f == 0.0) continue;
-      for (std::size_t c = i; c < n; ++c) a[r * n + c] -= f * a[i * n + c];
-      b[r] -= f * b[i];
-    }
-  }
-  v.assign(n, 0.0);
-  for (std::size_t i = n; i-- > 0;) {
-    double s = b[i];
-    for (std::size_t c = i + 1; c < n; ++c) s -= a[i * n + c] * v[c];
-    v[i] = s / a[i * n + i];
-  }
-  return true;
-}
-
-}  // namespace
-
 std::vector<double> fit_logistic(const ModelSamples& s, double l2, int max_iter) {
   const std::size_t d = s.dim, n = s.size();
   if (n == 0 || d == 0) throw Error("logistic fit: no samples");
@@ -171,9 +201,7 @@ std::vector<double> fit_logistic(const ModelSamples& s, double l2, int max_iter)
     std::fill(g.begin(), g.end(), 0.0);
     for (std::size_t i = 0; i < n; ++i) {
       const float* row = &s.x[i * d];
-      double z = 0.0;
-      for (std::size_t j = 0; j < d; ++j) z += w[j] * row[j];
-      const double p = 1.0 / (1.0 + std::exp(-z));
+      const double p = 1.0 / (1.0 + std::exp(-row_dot(w, row, d)));
       const double r = p * (1.0 - p);
       const double e = s.y[i] - p;
       for (std::size_t j = 0; j < d; ++j) {
@@ -206,25 +234,17 @@ std::vector<double> fit_logistic(const ModelSamples& s, double l2, int max_iter)
 double logistic_accuracy(const ModelSamples& s, const std::vector<double>& w) {
   if (s.size() == 0) return 0.0;
   std::size_t right = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    double z = 0.0;
-    for (std::size_t j = 0; j < s.dim && j < w.size(); ++j) z += w[j] * s.x[i * s.dim + j];
-    right += (z > 0.0) == (s.y[i] != 0);
-  }
+  for (std::size_t i = 0; i < s.size(); ++i)
+    right += (row_dot(w, &s.x[i * s.dim], s.dim) > 0.0) == (s.y[i] != 0);
   return static_cast<double>(right) / static_cast<double>(s.size());
 }
 
-namespace {
-
-std::vector<double> weights_of(const nlohmann::json& j, const char* what, std::size_t n,
-                               const std::string& file) {
-  if (!j.is_array() || j.size() != n)
-    throw Error("decision model " + file + ": \"" + what + "\" must hold " + std::to_string(n) +
-                " weights");
-  return j.get<std::vector<double>>();
+nlohmann::json decision_model_to_json(const DecisionModel& m) {
+  nlohmann::json status = nlohmann::json::object();
+  for (std::size_t k = 0; k < m.status.size(); ++k)
+    status[std::string(to_string(static_cast<Status>(k)))] = m.status[k];
+  return {{"features", decision_feature_names()}, {"trigger", m.trigger}, {"status", status}};
 }
-
-}  // namespace
 
 DecisionModel load_decision_model(const std::filesystem::path& file) {
   std::ifstream in(file);

@@ -104,7 +104,7 @@ class TrackerReasoner final : public Reasoner {
              std::to_string(m[idx[j]]).substr(0, 5) + " ";
     spdlog::trace("t={:.1f} reported={} last_answer={} marginals {}", t,
                   reported_ >= 0 ? g.at(static_cast<std::size_t>(reported_)).id : "-",
-                  last_answer_ >= 0 ? g.at(static_cast<std::size_t>(last_answer_)).id : "-", top);
+                  last_.step >= 0 ? g.at(static_cast<std::size_t>(last_.step)).id : "-", top);
   }
 
   void init(const Guideline& g) {
@@ -182,7 +182,7 @@ class TrackerReasoner final : public Reasoner {
     // Answers close in time repeat the same mistake: the same answer soon after adds little.
     double w = 1.0;
     // The correlation fades with the time between the two answers.
-    if (k == last_answer_ && last_answer_s_ >= 0)
+    if (k == last_.step && last_answer_s_ >= 0)
       w = 1.0 - (1.0 - opt_.repeat_answer_weight) *
                     std::exp(-(t - last_answer_s_) / opt_.answer_corr_s);
     filter_->observe(k, a.status, w);
@@ -201,13 +201,10 @@ class TrackerReasoner final : public Reasoner {
           unseen_prereq(ki, g).has_value())
         confirm_until_s_ = t + opt_.mistake_confirm_s;
     }
-    last_answer_ = k;
+    answer_now_ = last_ = Said{k, a.status, a.trigger};
     last_answer_s_ = t;
-    last_status_ = a.status;
-    last_help_ = a.trigger;
     if (k == reported_) status_answers_.push_back({t, a.status, a.trigger});
     help_flag_.add(a.status, a.trigger);
-    answer_now_ = Said{k, a.status, a.trigger};
     while (!status_answers_.empty() && t - status_answers_.front().t_s > opt_.status_memory_s)
       status_answers_.pop_front();
   }
@@ -370,11 +367,11 @@ class TrackerReasoner final : public Reasoner {
     }
     for (int i = 0; i < 3; ++i) x.push_back(recent(age[i], 5.0));
     x.push_back(informative * recent(age[3], 5.0));
-    const bool other = last_answer_ >= 0 && last_answer_ != reported_;
+    const bool other = last_.step >= 0 && last_.step != reported_;
     const double other_recent = other ? recent(t - last_answer_s_, 5.0) : 0.0;
     x.push_back(other_recent);
-    x.push_back(last_status_ != Status::InProgress ? other_recent : 0.0);
-    x.push_back(last_help_ ? informative * other_recent : 0.0);
+    x.push_back(last_.status != Status::InProgress ? other_recent : 0.0);
+    x.push_back(last_.help ? informative * other_recent : 0.0);
     x.push_back(std::min(3.0, e / dm.median_s()));
     x.push_back(quiet_for(t) >= 1.0);
     x.push_back(recent(t - last_burst_s_, 2.0));
@@ -624,10 +621,7 @@ class TrackerReasoner final : public Reasoner {
   double last_call_s_ = -1e9;
   double next_said_s_ = -1e9;      // when the next step was last announced
   double confirm_until_s_ = -1e9;  // a look that would decide a mistake alert is wanted
-  int last_answer_ = -1;
-  Status last_status_ = Status::InProgress;  // ... what it said of it
-  bool last_help_ = false;
-  double last_answer_s_ = -1;
+  double last_answer_s_ = -1;  // when the model last answered (last_, below)
   double last_burst_s_ = -1e9;
   double quiet_since_s_ = -1;
   double resumed_s_ = -1e9;   // hands back at work after a rest
@@ -654,6 +648,7 @@ class TrackerReasoner final : public Reasoner {
     bool help = false;  // the model says the user needs help now
   };
   std::optional<Said> answer_now_;  // this moment's answer
+  Said last_;                       // the latest answer, of this moment or before
 };
 
 }  // namespace

@@ -174,10 +174,12 @@ TEST(DecisionLearningCli, LearnDecisionModelWritesWeightsThatEvalTakes) {
   const std::string data = "'" + kCaptainCook.string() + "'";
   const fs::path weights = dir / "w.json";
   const auto learn = run_shell(bin + " learn-decision-model --dataset " + data +
-                               " --split train --limit 3 --jobs 2 --out '" + weights.string() +
-                               "' 2>&1");
+                               " --split train --limit 3 --jobs 2 --leave-one-out --out '" +
+                               weights.string() + "' 2>&1");
   ASSERT_EQ(learn.code, 0) << learn.out;
   EXPECT_NE(learn.out.find("15 runs"), std::string::npos) << learn.out;
+  EXPECT_NE(learn.out.find("learn-decision-model: 15/15 runs (100%)"), std::string::npos)
+      << learn.out;
   EXPECT_NE(learn.out.find("answer_help"), std::string::npos) << learn.out;
   EXPECT_TRUE(load_decision_model(weights).has_status());
   EXPECT_NE(learn.out.find("status right: estimate"), std::string::npos) << learn.out;

@@ -197,6 +197,47 @@ TEST(CaptainCookCases, DurationsAreLearnedFromTrainRecordingsOnlyEvenForVal) {
   EXPECT_GT(differs_from_all, 0u);
 }
 
+// --leave-one-out: a training recording's durations come from the other training recordings
+// of its recipe; validation recordings keep the durations of the whole training split.
+TEST(CaptainCookCases, LeaveOneOutLearnsEachTrainingRecordingFromTheOthers) {
+  const CaptainCook4D cc = CaptainCook4D::load(kCaptainCook);
+  const auto loo = captaincook_cases(kCaptainCook, "all", 1, /*leave_one_out=*/true);
+  const auto shared = captaincook_cases(kCaptainCook, "all", 1);
+  ASSERT_EQ(loo.size(), shared.size());
+  const auto train = cc.recordings("train");
+  std::set<std::string> train_ids;
+  for (const auto& r : train) train_ids.insert(r.id);
+  std::size_t train_checked = 0, val_checked = 0, train_differ = 0;
+  for (std::size_t k = 0; k < loo.size(); k += 7) {
+    const EvalCase& c = loo[k];
+    ASSERT_EQ(c.id, shared[k].id);
+    ASSERT_EQ(c.guideline->size(), shared[k].guideline->size());
+    if (!train_ids.count(c.id)) {
+      for (std::size_t i = 0; i < c.guideline->size(); ++i)
+        EXPECT_EQ(c.guideline->at(i).duration_s, shared[k].guideline->at(i).duration_s) << c.id;
+      ++val_checked;
+      continue;
+    }
+    std::vector<const Annotations*> others;
+    for (const auto& r : train)
+      if (r.recipe == c.session.meta.task && r.id != c.id) others.push_back(&r.truth);
+    Guideline expected = cc.guideline(c.session.meta.task);
+    apply_durations(expected, learn_durations(expected, others));
+    bool differs = false;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(c.guideline->at(i).duration_s, expected.at(i).duration_s)
+          << c.id << " step " << expected.at(i).id;
+      differs |= c.guideline->at(i).duration_s != shared[k].guideline->at(i).duration_s;
+    }
+    train_differ += differs;
+    ++train_checked;
+  }
+  EXPECT_GT(train_checked, 20u);
+  EXPECT_GT(val_checked, 5u);
+  // Leaving the recording out changes what is learned: the check above can tell.
+  EXPECT_GT(train_differ, train_checked / 2);
+}
+
 TEST(CaptainCookCases, UnknownSplitIsAnError) {
   EXPECT_THROW(captaincook_cases(kCaptainCook, "test", 1), Error);
 }
@@ -712,6 +753,8 @@ TEST(Progress, BarShowsCountsElapsedAndEstimate) {
             "[#####.....] 5/10 runs  0:42 elapsed  ~0:42 left");
   EXPECT_EQ(format_progress_bar(10, 10, 70, "runs", 10), "[##########] 10/10 runs  1:10 elapsed");
   EXPECT_EQ(format_progress_line(410, 820, "runs"), "eval: 410/820 runs (50%)");
+  EXPECT_EQ(format_progress_line(3, 12, "runs", "learn-decision-model"),
+            "learn-decision-model: 3/12 runs (25%)");
 }
 
 TEST(Progress, PlainLinesEveryFivePercent) {

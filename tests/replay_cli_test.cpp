@@ -588,5 +588,16 @@ TEST(EvalCli, AModelServerThatIsDownIsAOneLineErrorBeforeAnyRun) {
   EXPECT_EQ(r.out.find("runs in"), std::string::npos) << r.out;
 }
 
+// Leaving a recording out of its own durations means something only where durations are
+// learned from a training split.
+TEST(EvalCli, LeaveOneOutOnSessionsIsAOneLineError) {
+  const fs::path dir = captaincook_session("eval-loo");
+  const CliRun r = run_cli("eval --dataset sessions:" + quoted(dir.parent_path()) +
+                               " --reasoners tracker --vlm none --leave-one-out",
+                           "eval-loo");
+  expect_one_line_error(r, "--leave-one-out applies to captaincook4d datasets");
+  EXPECT_EQ(r.out.find("runs in"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace p2a

@@ -93,8 +93,11 @@ struct EvalResults {
 EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions& opt);
 
 // Case builders for the --dataset forms.
+// Step durations come from the training recordings. With leave_one_out, a training recording
+// gets durations learned from the others only, as a recording never seen would: figures on it
+// then hold no in-sample advantage (validation recordings are never learned from either way).
 std::vector<EvalCase> captaincook_cases(const std::filesystem::path& dir, const std::string& split,
-                                        std::uint64_t seed);
+                                        std::uint64_t seed, bool leave_one_out = false);
 std::vector<EvalCase> session_cases(const std::filesystem::path& dir);
 std::vector<EvalCase> guideline_cases(const std::filesystem::path& dir, int sessions_per_guideline,
                                       std::uint64_t seed);
@@ -102,7 +105,8 @@ std::vector<EvalCase> guideline_cases(const std::filesystem::path& dir, int sess
 nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt);
 
 // An EvalOptions::progress that reports on stderr: an updating bar on a terminal, a plain
-// line every ~5% otherwise. Thread-safe.
-std::function<void(std::size_t done, std::size_t total)> stderr_progress();
+// line every ~5% otherwise, headed by the command's name. Thread-safe.
+std::function<void(std::size_t done, std::size_t total)> stderr_progress(
+    const std::string& command = "eval");
 
 }  // namespace p2a

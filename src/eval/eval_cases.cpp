@@ -50,7 +50,7 @@ bool is_guideline_file(const fs::path& p) {
 }  // namespace
 
 std::vector<EvalCase> captaincook_cases(const fs::path& dir, const std::string& split,
-                                        std::uint64_t seed) {
+                                        std::uint64_t seed, bool leave_one_out) {
   const CaptainCook4D cc = CaptainCook4D::load(dir);
   const std::vector<Recording> recordings = cc.recordings(split);
 
@@ -63,7 +63,19 @@ std::vector<EvalCase> captaincook_cases(const fs::path& dir, const std::string& 
                   recipe, lg.learned, lg.guideline.size(), lg.recordings);
     guidelines.emplace(recipe, std::make_shared<const Guideline>(std::move(lg.guideline)));
   }
-  auto guideline_for = [&](const std::string& recipe) { return guidelines.at(recipe); };
+  // Leave one out: a training recording's recipe learned from the other training recordings.
+  const std::vector<Recording> train =
+      leave_one_out ? cc.recordings("train") : std::vector<Recording>{};
+  std::set<std::string> train_ids;
+  for (const auto& t : train) train_ids.insert(t.id);
+  auto guideline_for = [&](const Recording& r) -> std::shared_ptr<const Guideline> {
+    if (!train_ids.count(r.id)) return guidelines.at(r.recipe);
+    std::vector<Recording> others;
+    for (const auto& t : train)
+      if (t.recipe == r.recipe && t.id != r.id) others.push_back(t);
+    return std::make_shared<const Guideline>(
+        with_learned_durations(cc.guideline(r.recipe), others).guideline);
+  };
 
   std::vector<EvalCase> cases;
   cases.reserve(recordings.size());
@@ -77,7 +89,7 @@ std::vector<EvalCase> captaincook_cases(const fs::path& dir, const std::string& 
     EvalCase c;
     c.dataset = "captaincook4d";
     c.id = r.id;
-    c.guideline = guideline_for(r.recipe);
+    c.guideline = guideline_for(r);
     c.truth = r.truth;
     c.session.meta.session_id = r.id;
     c.session.meta.task = r.recipe;

@@ -34,14 +34,17 @@ std::string format_progress_bar(std::size_t done, std::size_t total, double elap
   return out;
 }
 
-std::string format_progress_line(std::size_t done, std::size_t total, const std::string& unit) {
+std::string format_progress_line(std::size_t done, std::size_t total, const std::string& unit,
+                                 const std::string& command) {
   const int percent = total ? static_cast<int>(100 * done / total) : 100;
-  return "eval: " + std::to_string(done) + "/" + std::to_string(total) + " " + unit + " (" +
+  return command + ": " + std::to_string(done) + "/" + std::to_string(total) + " " + unit + " (" +
          std::to_string(percent) + "%)";
 }
 
-ProgressPrinter::ProgressPrinter(std::FILE* out, bool terminal, std::string unit)
-    : out_(out), terminal_(terminal), unit_(std::move(unit)), start_(Clock::now()),
+ProgressPrinter::ProgressPrinter(std::FILE* out, bool terminal, std::string unit,
+                                 std::string command)
+    : out_(out), terminal_(terminal), unit_(std::move(unit)), command_(std::move(command)),
+      start_(Clock::now()),
       last_draw_(start_) {}
 
 void ProgressPrinter::update(std::size_t done, std::size_t total) {
@@ -62,14 +65,15 @@ void ProgressPrinter::update(std::size_t done, std::size_t total) {
     const int step = total ? static_cast<int>(20 * done / total) : 20;
     if (step == last_step_) return;
     last_step_ = step;
-    std::fprintf(out_, "%s\n", format_progress_line(done, total, unit_).c_str());
+    std::fprintf(out_, "%s\n", format_progress_line(done, total, unit_, command_).c_str());
   }
   std::fflush(out_);
   finished_ = last;
 }
 
-std::function<void(std::size_t, std::size_t)> stderr_progress() {
-  auto printer = std::make_shared<ProgressPrinter>(stderr, ::isatty(::fileno(stderr)) != 0);
+std::function<void(std::size_t, std::size_t)> stderr_progress(const std::string& command) {
+  auto printer =
+      std::make_shared<ProgressPrinter>(stderr, ::isatty(::fileno(stderr)) != 0, "runs", command);
   return [printer](std::size_t done, std::size_t total) { printer->update(done, total); };
 }
 

@@ -101,41 +101,42 @@ const std::vector<std::string>& decision_feature_names() {
 
 DecisionModel DecisionModel::learned() {
   // pro2assist learn-decision-model --dataset ../shared/datasets/captaincook4d --split train
-  //   --out model.json (accuracy 0.5, seed 3, the five model conditions of DecisionLearnOptions):
-  //   901,662 grid points; the trigger agrees with the proactive periods at 0.809 of
-  //   them (0.774 for the rule alone), the status is right at 0.807 (0.740 for the
-  //   estimate alone).
+  //   --leave-one-out --out model.json (accuracy 0.5, seed 3, the five model conditions of
+  //   DecisionLearnOptions; each recording's step durations learned from the others, as in use
+  //   on a recording never seen): 901,665 grid points; the trigger agrees with the proactive
+  //   periods at 0.806 of them (0.766 for the rule alone), the status is right at 0.804 (0.733
+  //   for the estimate alone).
   // Per feature: trigger, then just start, in progress, about to finish, transition.
   static constexpr double kWeights[][5] = {
-      {-1.930499, -1.097907, +2.030963, -3.208399, -4.363346},  // bias
-      {-0.696462, -1.562024, +0.671457, -0.205405, +0.283072},  // status_just_start
-      {+0.331846, +0.395131, -0.470897, -0.173567, +0.907738},  // status_about_to_finish
-      {+0.247377, -0.103217, -0.534024, -0.366934, +0.351261},  // status_transition
-      {-0.121583, +0.106163, +0.279042, +0.401491, -0.158437},  // rule
-      {+0.150865, -1.092041, -0.354420, -0.154030, -0.092743},  // phase_just_start
-      {-0.762025, -8.184653, +0.510875, +6.229161, -0.744887},  // phase_about_to_finish
-      {+0.293592, -1.027315, -0.880853, -1.587901, +0.229648},  // phase_over
-      {+4.194708, +6.199287, -3.957204, -0.021468, -0.931809},  // any_step_proactive
-      {+1.094842, +1.280762, -1.063123, -0.133686, +1.076855},  // finish_probability
-      {-2.434117, -0.193174, +6.022497, +1.953272, -5.237085},  // over_probability
-      {-0.162428, -0.584489, +0.254629, +0.136096, +0.058880},  // elapsed_per_window
-      {+0.550157, +0.297688, -0.398989, +0.912688, +0.101960},  // switched_recently
-      {+1.439883, +0.390408, -1.611491, +0.663808, +1.318503},  // next_said_recently
-      {-0.329903, -1.021940, +0.307197, +0.118338, -1.469384},  // step_confidence
-      {+0.341053, +1.340928, -0.295587, -0.424823, -0.547799},  // answer_just_start
-      {+1.386217, -0.758269, -1.504222, +2.059306, -0.218420},  // answer_about_to_finish
-      {+0.089376, +0.832795, -0.074345, -0.222885, +0.064957},  // answer_transition
-      {+1.914463, +0.566153, -1.941362, +1.444386, +0.731168},  // answer_help
-      {+0.308675, -0.067462, -0.344961, +0.663893, +0.383101},  // other_step_answer
-      {+0.175811, +0.256112, -0.214919, +0.098034, +0.116067},  // other_step_not_working
-      {+0.871261, +0.478468, -0.583356, +0.086455, +0.468494},  // other_step_help
-      {+0.035989, +0.133408, -0.074603, +0.121464, -0.219635},  // elapsed_per_median
-      {+1.362819, -1.754277, -1.780285, -1.055903, +3.635061},  // hands_at_rest
-      {+1.177508, +1.400021, -1.132700, -0.470516, +2.039495},  // head_turn_recently
-      {+0.700244, +0.615812, -0.583660, -0.029897, +0.638544},  // instructed_recently
-      {-0.656560, -4.443751, -3.061068, +0.296998, +9.202428},  // idle_probability
-      {-0.228285, -0.110030, +0.250948, -0.155044, -0.302356},  // help_flag_informative
-      {-0.471097, -0.436125, +0.269233, -0.904008, +0.438732},  // model_available
+      {-1.786839, -1.214193, +1.912369, -2.978659, -4.123586},  // bias
+      {-0.524403, -1.364780, +0.438382, -0.128992, +0.368930},  // status_just_start
+      {+0.402361, +0.445004, -0.557720, -0.131815, +0.831849},  // status_about_to_finish
+      {+0.150372, -0.141889, -0.447844, -0.384620, +0.216947},  // status_transition
+      {-0.117788, +0.086869, +0.324392, +0.383744, -0.080940},  // rule
+      {+0.171742, -1.200468, -0.351384, -0.018805, -0.298312},  // phase_just_start
+      {-1.558330, -8.830383, +1.467335, +5.200238, -1.542414},  // phase_about_to_finish
+      {+0.328236, -1.263005, -0.918534, -1.495214, +0.375912},  // phase_over
+      {+3.772653, +6.038222, -3.565733, -0.357772, -1.086513},  // any_step_proactive
+      {+0.867335, +1.166331, -0.888862, -0.088544, +1.002138},  // finish_probability
+      {-2.210404, +0.059646, +5.612942, +1.866703, -4.957690},  // over_probability
+      {-0.090539, -0.464972, +0.154941, +0.165677, +0.074234},  // elapsed_per_window
+      {+0.625872, +0.374951, -0.454614, +0.913178, +0.100374},  // switched_recently
+      {+1.622719, +0.387579, -1.832203, +0.829651, +1.304829},  // next_said_recently
+      {-0.426716, -1.062805, +0.408517, +0.002050, -1.479603},  // step_confidence
+      {+0.448213, +1.389035, -0.382579, -0.256733, -0.574744},  // answer_just_start
+      {+1.512415, -0.679889, -1.612174, +2.107362, -0.018989},  // answer_about_to_finish
+      {+0.174165, +0.726443, -0.194147, -0.049308, +0.211378},  // answer_transition
+      {+1.902074, +0.584554, -1.912640, +1.406751, +0.756251},  // answer_help
+      {+0.340038, +0.019559, -0.352283, +0.661480, +0.350746},  // other_step_answer
+      {+0.205866, +0.216459, -0.261943, +0.132830, +0.171223},  // other_step_not_working
+      {+0.879134, +0.446470, -0.589213, +0.081971, +0.527816},  // other_step_help
+      {-0.027314, +0.076015, +0.005230, +0.067724, -0.294649},  // elapsed_per_median
+      {+1.360658, -1.722380, -1.786291, -1.101006, +3.664998},  // hands_at_rest
+      {+1.194236, +1.427872, -1.151577, -0.464192, +2.062251},  // head_turn_recently
+      {+0.641455, +0.648653, -0.571160, -0.091111, +0.500602},  // instructed_recently
+      {-0.518368, -4.311483, -2.929450, +0.521678, +8.768692},  // idle_probability
+      {-0.236953, -0.101871, +0.258870, -0.135527, -0.348834},  // help_flag_informative
+      {-0.498514, -0.422861, +0.303033, -0.901063, +0.406523},  // model_available
   };
   DecisionModel m;
   for (const auto& row : kWeights) {

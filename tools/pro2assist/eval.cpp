@@ -36,6 +36,7 @@ struct EvalArgs {
   double trigger_noise = 0.0;
   std::string wrong_steps = "nearby";
   std::string decision_model;
+  bool leave_one_out = false;
 };
 
 std::vector<EvalCase> load_cases(const EvalArgs& a) {
@@ -47,7 +48,10 @@ std::vector<EvalCase> load_cases(const EvalArgs& a) {
   const std::filesystem::path dir = a.dataset.substr(colon + 1);
   if (!std::filesystem::is_directory(dir))
     throw Error("eval: dataset folder " + dir.string() + " does not exist");
-  if (kind == "captaincook4d") return captaincook_cases(dir, a.split, a.seed);
+  if (kind == "captaincook4d") return captaincook_cases(dir, a.split, a.seed, a.leave_one_out);
+  if (a.leave_one_out)
+    throw Error("eval: --leave-one-out applies to captaincook4d datasets (durations learned from "
+                "their training split)");
   if (kind == "sessions") return session_cases(dir);
   if (kind == "guidelines") return guideline_cases(dir, a.sessions_per_guideline, a.seed);
   throw Error("eval: unknown dataset kind '" + kind + "' (captaincook4d, sessions or guidelines)");
@@ -180,6 +184,7 @@ std::string command_line(const EvalArgs& a) {
            (a.wrong_steps != "nearby" ? " --wrong-steps " + a.wrong_steps : std::string());
   }
   if (a.sensors != "all") cmd += " --sensors " + a.sensors;
+  if (a.leave_one_out) cmd += " --leave-one-out";
   return cmd + " --seed " + std::to_string(a.seed);
 }
 
@@ -311,6 +316,9 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--decision-model", args->decision_model,
                   "The tracker's status and trigger weights, from pro2assist "
                   "learn-decision-model (default: the built-in ones)");
+  cmd->add_flag("--leave-one-out", args->leave_one_out,
+               "captaincook4d: each training recording gets step durations learned from the "
+               "other training recordings only (no in-sample advantage)");
   cmd->add_option("--seed", args->seed, "Random seed (sensors, timelines, model answers)")
       ->capture_default_str();
   cmd->add_option("--jobs", args->jobs, "Worker threads (0: every core)")

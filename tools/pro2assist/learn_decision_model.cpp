@@ -22,19 +22,20 @@ struct LearnArgs {
   unsigned long long seed = DecisionLearnOptions{}.seed;
   int jobs = 0;
   int limit = 0;
+  bool leave_one_out = false;
 };
 
 void run(const LearnArgs& a) {
   if (!std::filesystem::is_directory(a.dataset))
     throw Error("learn-decision-model: dataset folder " + a.dataset + " does not exist");
-  std::vector<EvalCase> cases = captaincook_cases(a.dataset, a.split, a.seed);
+  std::vector<EvalCase> cases = captaincook_cases(a.dataset, a.split, a.seed, a.leave_one_out);
   if (a.limit > 0 && cases.size() > static_cast<std::size_t>(a.limit))
     cases.resize(static_cast<std::size_t>(a.limit));
   DecisionLearnOptions opt;
   opt.accuracy = a.accuracy;
   opt.seed = a.seed;
   opt.jobs = a.jobs;
-  opt.progress = stderr_progress();
+  opt.progress = stderr_progress("learn-decision-model");
   spdlog::info("learn-decision-model: {} recordings x {} model conditions", cases.size(),
                opt.conditions.size());
   const DecisionLearnResult r = learn_decision_model(cases, opt);
@@ -76,6 +77,9 @@ void register_learn_decision_model(CLI::App& app) {
   cmd->add_option("--accuracy", args->accuracy, "The simulated model's accuracy")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_flag("--leave-one-out", args->leave_one_out,
+               "Each training recording gets step durations learned from the other training "
+               "recordings only, as in use on a recording never seen");
   cmd->add_option("--seed", args->seed, "Random seed (sensors, model answers)")
       ->capture_default_str();
   cmd->add_option("--jobs", args->jobs, "Worker threads (0: every core)")

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <string>
 #include <vector>
 
 #include "pro2assist/dataset.hpp"
@@ -9,6 +10,9 @@
 #include "pro2assist/session.hpp"
 
 namespace p2a {
+
+// Steps seen fewer times than this keep the guideline's own duration.
+inline constexpr int kMinDurationSamples = 3;
 
 struct LearnedDuration {
   int samples = 0;
@@ -19,7 +23,7 @@ struct LearnedDuration {
 // min_samples times are left out).
 std::map<StepId, LearnedDuration> learn_durations(const Guideline& g,
                                                   const std::vector<const Annotations*>& truths,
-                                                  int min_samples = 3);
+                                                  int min_samples = kMinDurationSamples);
 // Sets each learned step's duration_s to [p10, p90]; returns how many steps changed.
 int apply_durations(Guideline& g, const std::map<StepId, LearnedDuration>& learned);
 
@@ -32,9 +36,11 @@ struct LearnedGuideline {
   int learned = 0;             // steps given a learned duration
 };
 std::map<std::string, LearnedGuideline> guidelines_with_learned_durations(
-    const CaptainCook4D& cc, const std::string& split, int min_samples = 3);
-// The same for one guideline: its recipe (g.id) learned from its recordings among `recs`.
+    const CaptainCook4D& cc, const std::string& split, int min_samples = kMinDurationSamples);
+// The same for one guideline: its recipe (g.id) learned from its recordings among `recs`,
+// but for the one with id `leave_out` (none when empty).
 LearnedGuideline with_learned_durations(Guideline g, const std::vector<Recording>& recs,
-                                        int min_samples = 3);
+                                        int min_samples = kMinDurationSamples,
+                                        const std::string& leave_out = {});
 
 }  // namespace p2a

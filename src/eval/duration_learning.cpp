@@ -45,10 +45,10 @@ int apply_durations(Guideline& g, const std::map<StepId, LearnedDuration>& learn
 }
 
 LearnedGuideline with_learned_durations(Guideline g, const std::vector<Recording>& recs,
-                                        int min_samples) {
+                                        int min_samples, const std::string& leave_out) {
   std::vector<const Annotations*> truths;
   for (const auto& r : recs)
-    if (r.recipe == g.id) truths.push_back(&r.truth);
+    if (r.recipe == g.id && (leave_out.empty() || r.id != leave_out)) truths.push_back(&r.truth);
   const int learned = apply_durations(g, learn_durations(g, truths, min_samples));
   return {std::move(g), truths.size(), learned};
 }

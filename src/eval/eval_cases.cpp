@@ -70,11 +70,9 @@ std::vector<EvalCase> captaincook_cases(const fs::path& dir, const std::string& 
   for (const auto& t : train) train_ids.insert(t.id);
   auto guideline_for = [&](const Recording& r) -> std::shared_ptr<const Guideline> {
     if (!train_ids.count(r.id)) return guidelines.at(r.recipe);
-    std::vector<Recording> others;
-    for (const auto& t : train)
-      if (t.recipe == r.recipe && t.id != r.id) others.push_back(t);
     return std::make_shared<const Guideline>(
-        with_learned_durations(cc.guideline(r.recipe), others).guideline);
+        with_learned_durations(cc.guideline(r.recipe), train, kMinDurationSamples, r.id)
+            .guideline);
   };
 
   std::vector<EvalCase> cases;

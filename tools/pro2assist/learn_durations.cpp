@@ -15,7 +15,7 @@ struct LearnArgs {
   std::string dataset;
   std::string split = "train";
   std::string out;
-  int min_samples = 3;
+  int min_samples = kMinDurationSamples;
 };
 
 void run(const LearnArgs& a) {

@@ -187,6 +187,71 @@ TEST(ProgressFilter, NextProbabilityFollowsTheGraphOverThePosterior) {
   EXPECT_GT(f.next_probability(3), 0.5);
 }
 
+// The help flag as evidence in the filter: a model that flags help when a step begins makes a
+// flagged "b just started" mid-way through a more believable than the same answer unflagged,
+// and the answer without its flag lies between. What observe() returns says how the answer
+// may have come: an answer naming the step under way mid-step is right outside a period, one
+// naming a step that needs two unfinished ones is wrong.
+TEST(ProgressFilter, AHelpFlagTellsAStepJustBegunFromAMisreading) {
+  Guideline g = diamond();
+  HelpEvidence flagged;
+  flagged.flag = true;
+  flagged.p_on = 0.95;
+  flagged.p_off = 0.05;
+  flagged.p_wrong = 0.3;
+  HelpEvidence unflagged = flagged;
+  unflagged.flag = false;
+  auto p_b = [&](const HelpEvidence* ev) {
+    ProgressFilter f(g, durations(g), {});
+    double t = 0;
+    feed(f, t, 0, 12);
+    f.predict(t += 1.0, 1.0, 1.0);
+    f.observe(1, Status::JustStart, 1.0, ev);
+    f.predict(t += 1.0, 1.0, 1.0);
+    f.observe(1, Status::JustStart, 1.0, ev);
+    return f.current_marginals()[1];
+  };
+  const double with_flag = p_b(&flagged), plain = p_b(nullptr), without_flag = p_b(&unflagged);
+  std::printf("P(b) after two \"b just started\": flagged %.3f, flag not weighed %.3f, "
+              "unflagged %.3f\n", with_flag, plain, without_flag);
+  EXPECT_GT(with_flag, 3.0 * plain);
+  EXPECT_LT(without_flag, plain / 3.0);
+
+  ProgressFilter f(g, durations(g), {});
+  double t = 0;
+  feed(f, t, 0, 10);
+  f.predict(t += 1.0, 1.0, 1.0);
+  const AnswerWays mid = f.observe(0, Status::InProgress, 1.0);
+  EXPECT_NEAR(mid.on + mid.off + mid.wrong, 1.0, 1e-9);
+  EXPECT_GT(mid.off, 0.8);
+  f.predict(t += 1.0, 1.0, 1.0);
+  const AnswerWays stray = f.observe(3, Status::InProgress, 1.0);
+  EXPECT_GT(stray.wrong, 0.95);
+}
+
+// The rates behind that evidence, learned from the shares answers came in: a flag that comes
+// with right answers in periods, seldom outside and now and then with wrong ones is weighed
+// (its differences scaled by the gain, never to certainty); one at random weighs nothing.
+TEST(FlagRates, LearnedPerWayAndNothingFromARandomFlag) {
+  FlagRates told, random;
+  for (int i = 0; i < 200; ++i) {
+    told.add({0.7, 0.1, 0.2}, i % 10 < 7);   // mostly "right in a period": flagged 70%
+    told.add({0.05, 0.8, 0.15}, i % 10 < 1);  // mostly "right outside": flagged 10%
+    random.add({0.7, 0.1, 0.2}, i % 2 == 0);
+    random.add({0.05, 0.8, 0.15}, i % 2 == 1);
+  }
+  EXPECT_GT(told.rate(0), told.rate(2));
+  EXPECT_LT(told.rate(1), told.rate(2));
+  const HelpEvidence ev = told.evidence(true, 3.0);
+  EXPECT_GT(ev.p_on, told.rate(0));
+  EXPECT_LT(ev.p_off, told.rate(1));
+  EXPECT_LE(ev.p_on, 0.98);
+  EXPECT_GE(ev.p_off, 0.02);
+  const HelpEvidence none = random.evidence(true, 3.0);
+  EXPECT_NEAR(none.p_on, none.p_wrong, 0.05);
+  EXPECT_NEAR(none.p_off, none.p_wrong, 0.05);
+}
+
 TEST(TrackerReasoner, RunsWithoutAModelOnDurationsAndMotion) {
   Guideline g = diamond();
   auto none = make_no_model();
@@ -251,7 +316,7 @@ TEST_P(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
   EXPECT_GT(tr.acc_p, seed.acc_p + 0.045);
   EXPECT_GT(tr.msg_precision, seed.msg_precision + 0.15);
   // The goals this tracker meets, held so that a change cannot lose them unnoticed.
-  // Acc-P meets its 0.82 on all 275 recordings (0.824 with 3 s runs); on this third, 0.818.
+  // Acc-P meets its 0.82 on all 275 recordings (0.831 with 3 s runs); on this third, 0.824.
   EXPECT_GE(tr.acc_p, 0.81);
   EXPECT_GE(tr.status_acc, 0.75);
   EXPECT_GE(tr.msg_precision, 0.60);

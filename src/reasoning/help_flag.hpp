@@ -4,6 +4,7 @@
 // Only the first kind is worth weighing; the tracker asks this before it does.
 #pragma once
 
+#include <algorithm>
 #include <array>
 
 #include "pro2assist/types.hpp"
@@ -59,6 +60,52 @@ class HelpFlag {
  private:
   std::array<std::array<int, 2>, 2> counts_{};  // [in progress, other][answers, flagged]
   int mid_answers_ = 0, mid_flagged_ = 0;
+};
+
+// The three ways an answer may have come, as posterior shares or as likelihoods: right inside
+// a proactive period (its step just begun or about to finish, or about to begin between
+// steps), right outside one, wrong.
+struct AnswerWays {
+  double on = 0, off = 0, wrong = 0;
+};
+
+// The flag of one answer as evidence: how likely it is in each of those ways.
+struct HelpEvidence {
+  bool flag = false;
+  double p_on = 0.5, p_off = 0.5, p_wrong = 0.5;
+};
+
+// How often the flag comes in each way, learned from the session's own answers: each answer
+// counts toward each way by the progress filter's posterior share of it (before its flag is
+// weighed). Those shares are blurred, since the filter's phases come from durations and its
+// answers' rightness is uncertain, so the learned rates understate the flag: `gain` scales
+// their differences from the wrong answers' rate back up. A flag at random learns the same rate
+// for all three ways and weighs nothing, whatever the gain.
+class FlagRates {
+ public:
+  void add(const AnswerWays& shares, bool flag) {
+    const double sh[3] = {shares.on, shares.off, shares.wrong};
+    for (int i = 0; i < 3; ++i) {
+      counts_[i][0] += sh[i];
+      counts_[i][1] += flag ? sh[i] : 0.0;
+    }
+  }
+  double rate(int way) const {
+    const auto& [n, flagged] = counts_[static_cast<std::size_t>(way)];
+    return std::clamp((flagged + 0.5) / (n + 1.0), kFloor, 1.0 - kFloor);
+  }
+  HelpEvidence evidence(bool flag, double gain) const {
+    HelpEvidence ev;
+    ev.flag = flag;
+    ev.p_wrong = rate(2);
+    ev.p_on = std::clamp(ev.p_wrong + gain * (rate(0) - ev.p_wrong), kFloor, 1.0 - kFloor);
+    ev.p_off = std::clamp(ev.p_wrong + gain * (rate(1) - ev.p_wrong), kFloor, 1.0 - kFloor);
+    return ev;
+  }
+
+ private:
+  static constexpr double kFloor = 0.02;  // no flag value is ever taken as impossible
+  std::array<std::array<double, 2>, 3> counts_{};  // [on, off, wrong][answers, flagged]
 };
 
 }  // namespace p2a

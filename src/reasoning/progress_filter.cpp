@@ -91,13 +91,17 @@ void ProgressFilter::predict(double t_s, double end_factor, double start_factor)
   normalise_and_prune();
 }
 
-double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) const {
+// The answer's likelihood under h, in three parts: a right answer inside a proactive period
+// (the step just begun or about to finish, or the next one about to begin), a right one
+// outside, a wrong one.
+AnswerWays ProgressFilter::answer_likelihood(const Hypothesis& h, int a,
+                                                               Status st) const {
   const double n_other = std::max(1, n_ - 1);
   const double r = opt_.answer_right;
   const double wrong = 1.0 - r;
   const double p_tr = h.idle ? opt_.transition_when_idle : opt_.transition_when_active;
   const double p_status = st == Status::Transition ? p_tr : (1.0 - p_tr) / 3.0;
-  double p_step;
+  AnswerWays out;
   if (h.idle) {
     // Between steps a right answer names the step about to begin (any the graph allows next);
     // a wrong one often names the step just finished.
@@ -105,27 +109,35 @@ double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) 
     for (int i = 0; i < n_; ++i)
       if (!((h.done >> i) & 1U) && allowed(h.done, i)) ++n_next;
     const bool a_next = !((h.done >> a) & 1U) && allowed(h.done, a);
-    p_step = wrong * opt_.answer_any / n_other;
-    if (a_next) p_step += r / std::max(1, n_next);
+    out.wrong = wrong * opt_.answer_any / n_other;
+    if (a_next) out.on = r / std::max(1, n_next);
     // ... or, less likely, one about to be done out of order.
     else if (a != h.cur && !((h.done >> a) & 1U))
-      p_step += r * opt_.answer_out_of_order / std::max(1, n_next);
-    if (a == h.cur) p_step += wrong * (opt_.answer_previous + 0.5 * opt_.answer_neighbour);
-    return p_step * p_status;
+      out.on = r * opt_.answer_out_of_order / std::max(1, n_next);
+    if (a == h.cur) out.wrong += wrong * (opt_.answer_previous + 0.5 * opt_.answer_neighbour);
+    out.on *= p_status;
+    out.wrong *= p_status;
+    return out;
   }
   if (a == h.cur) {
-    if (opt_.status_right <= 0 || st == Status::Transition) return r * p_status;
+    const Phase ph = phase_of(h);
+    const double on = ph.just_start + ph.about_to_finish;
+    if (opt_.status_right <= 0 || st == Status::Transition) {
+      out.on = r * p_status * on;
+      out.off = r * p_status * (1.0 - on);
+      return out;
+    }
     // A right answer's status follows the phase of the step: "just start" early in it,
     // "about to finish" when it is likely to end within its last window.
-    const Phase ph = phase_of(h);
     const double c = opt_.status_right, o = (1.0 - c) / 2.0;
-    const double share = st == Status::JustStart      ? ph.just_start
-                         : st == Status::AboutToFinish ? ph.about_to_finish
-                                                       : ph.in_progress;
-    const double p_phase = share * c + (1.0 - share) * o;
-    return r * (1.0 - p_tr) * p_phase;
+    auto p_st = [&](Status phase) { return st == phase ? c : o; };
+    const double k = r * (1.0 - p_tr);
+    out.on = k * (ph.just_start * p_st(Status::JustStart) +
+                  ph.about_to_finish * p_st(Status::AboutToFinish));
+    out.off = k * ph.in_progress * p_st(Status::InProgress);
+    return out;
   }
-  p_step = wrong * opt_.answer_any / n_other;
+  double p_step = wrong * opt_.answer_any / n_other;
   const int prev = h.last;
   if (a == prev) p_step += wrong * (opt_.answer_previous + 0.5 * opt_.answer_neighbour);
   // A model that confuses the current step with the next one names that one step, whatever
@@ -133,14 +145,34 @@ double ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) 
   const std::uint64_t done_after = h.done | (std::uint64_t{1} << h.cur);
   if (!((done_after >> a) & 1U) && allowed(done_after, a))
     p_step += wrong * opt_.answer_neighbour * 0.5;
-  return p_step * p_status;
+  out.wrong = p_step * p_status;
+  return out;
 }
 
-void ProgressFilter::observe(int answered, Status status, double weight) {
-  if (answered < 0 || answered >= n_) return;
-  for (Hypothesis& h : beam_)
-    h.logw += weight * std::log(answer_likelihood(h, answered, status));
+AnswerWays ProgressFilter::observe(int answered, Status status, double weight,
+                                                     const HelpEvidence* help) {
+  AnswerWays shares;
+  if (answered < 0 || answered >= n_) return shares;
+  auto flag_p = [&](double p) { return help->flag ? p : 1.0 - p; };
+  for (Hypothesis& h : beam_) {
+    const AnswerWays l = answer_likelihood(h, answered, status);
+    const double p = std::exp(h.logw);
+    shares.on += p * l.on;
+    shares.off += p * l.off;
+    shares.wrong += p * l.wrong;
+    const double like = help ? l.on * flag_p(help->p_on) + l.off * flag_p(help->p_off) +
+                                   l.wrong * flag_p(help->p_wrong)
+                             : l.on + l.off + l.wrong;
+    h.logw += weight * std::log(like);
+  }
+  const double total = shares.on + shares.off + shares.wrong;
+  if (total > 0) {
+    shares.on /= total;
+    shares.off /= total;
+    shares.wrong /= total;
+  }
   normalise_and_prune();
+  return shares;
 }
 
 void ProgressFilter::normalise_and_prune() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "duration_model.hpp"
+#include "help_flag.hpp"
 #include "pro2assist/guideline.hpp"
 
 namespace p2a {
@@ -59,8 +60,10 @@ class ProgressFilter {
   // hands at rest), start_factor the chance that the next one begins (hands back at work).
   void predict(double t_s, double end_factor, double start_factor);
   // Weighs an answer naming step index `answered` with a status; weight in (0,1] tempers
-  // correlated answers.
-  void observe(int answered, Status status, double weight);
+  // correlated answers. With `help`, its "help needed" flag is weighed too. Returns the
+  // posterior shares of the ways the answer may have come, before its flag is weighed.
+  AnswerWays observe(int answered, Status status, double weight,
+                     const HelpEvidence* help = nullptr);
 
   // Posterior share of hypotheses whose current step is i (index -1 -> not started).
   std::vector<double> current_marginals() const;   // size n+1, last entry = not started
@@ -87,7 +90,7 @@ class ProgressFilter {
 
  private:
   bool allowed(std::uint64_t done, int i) const;
-  double answer_likelihood(const Hypothesis& h, int a, Status st) const;
+  AnswerWays answer_likelihood(const Hypothesis& h, int a, Status st) const;
   Phase phase_of(const Hypothesis& h) const;  // one hypothesis's phase of its step, shares of 1
   Phase summed_phase(int only) const;         // over the hypotheses on step `only` (-1: any)
   void normalise_and_prune();

@@ -42,6 +42,9 @@ struct TrackerOptions {
   double atf_help_lr = 20.0;         // ... and one that says help is needed
   double atf_plain_lr = 8.0;         // ... either, from a model whose flag says nothing more
   HelpFlagOptions help_flag;         // when the "help needed" flag is worth weighing
+  // Once it is, the progress filter weighs it with each answer, at rates learned from the
+  // session (FlagRates), their differences scaled by this; 0: the filter ignores the flag.
+  double flag_evidence_gain = 3.0;
   double transition_answer_lr = 2.0;
   double working_answer_lr = 0.4;    // "just start" / "in progress"
   double trigger_phase_confidence = 0.6;  // P(starting, ending or just over) that also

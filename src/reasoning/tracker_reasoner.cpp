@@ -185,7 +185,11 @@ class TrackerReasoner final : public Reasoner {
     if (k == last_.step && last_answer_s_ >= 0)
       w = 1.0 - (1.0 - opt_.repeat_answer_weight) *
                     std::exp(-(t - last_answer_s_) / opt_.answer_corr_s);
-    filter_->observe(k, a.status, w);
+    // The flag, once it is worth weighing, tells a right reading in a proactive period from
+    // one outside it or a misreading.
+    const bool use_flag = opt_.flag_evidence_gain > 0 && help_informative();
+    const HelpEvidence ev = flag_rates_.evidence(a.trigger, opt_.flag_evidence_gain);
+    flag_rates_.add(filter_->observe(k, a.status, w, use_flag ? &ev : nullptr), a.trigger);
     // Separate looks: answers far enough apart not to share the same misreading.
     auto look = [&](std::vector<double>& v) {
       if (v.empty() || t - v.back() >= opt_.look_gap_s) v.push_back(t);
@@ -642,6 +646,7 @@ class TrackerReasoner final : public Reasoner {
   };
   std::deque<StatusAnswer> status_answers_;  // recent answers about reported_
   HelpFlag help_flag_;  // what the model's "help needed" flag is worth
+  FlagRates flag_rates_;  // ... and how often it comes with each way an answer may come
   struct Said {
     int step = -1;
     Status status = Status::InProgress;

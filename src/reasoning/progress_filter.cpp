@@ -94,8 +94,7 @@ void ProgressFilter::predict(double t_s, double end_factor, double start_factor)
 // The answer's likelihood under h, in three parts: a right answer inside a proactive period
 // (the step just begun or about to finish, or the next one about to begin), a right one
 // outside, a wrong one.
-AnswerWays ProgressFilter::answer_likelihood(const Hypothesis& h, int a,
-                                                               Status st) const {
+AnswerWays ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) const {
   const double n_other = std::max(1, n_ - 1);
   const double r = opt_.answer_right;
   const double wrong = 1.0 - r;
@@ -150,7 +149,7 @@ AnswerWays ProgressFilter::answer_likelihood(const Hypothesis& h, int a,
 }
 
 AnswerWays ProgressFilter::observe(int answered, Status status, double weight,
-                                                     const HelpEvidence* help) {
+                                   const HelpEvidence* help) {
   AnswerWays shares;
   if (answered < 0 || answered >= n_) return shares;
   auto flag_p = [&](double p) { return help->flag ? p : 1.0 - p; };

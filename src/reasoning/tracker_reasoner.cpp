@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -187,9 +188,10 @@ class TrackerReasoner final : public Reasoner {
                     std::exp(-(t - last_answer_s_) / opt_.answer_corr_s);
     // The flag, once it is worth weighing, tells a right reading in a proactive period from
     // one outside it or a misreading.
-    const bool use_flag = opt_.flag_evidence_gain > 0 && help_informative();
-    const HelpEvidence ev = flag_rates_.evidence(a.trigger, opt_.flag_evidence_gain);
-    flag_rates_.add(filter_->observe(k, a.status, w, use_flag ? &ev : nullptr), a.trigger);
+    std::optional<HelpEvidence> ev;
+    if (opt_.flag_evidence_gain > 0 && help_informative())
+      ev = flag_rates_.evidence(a.trigger, opt_.flag_evidence_gain);
+    flag_rates_.add(filter_->observe(k, a.status, w, ev ? &*ev : nullptr), a.trigger);
     // Separate looks: answers far enough apart not to share the same misreading.
     auto look = [&](std::vector<double>& v) {
       if (v.empty() || t - v.back() >= opt_.look_gap_s) v.push_back(t);

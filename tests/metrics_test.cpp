@@ -332,6 +332,16 @@ TEST(ScoreAnswers, CountsThePeriodsAndWindowsTheAnswersTold) {
   EXPECT_EQ(m.mistake_windows, 2);
   EXPECT_EQ(m.mistake_told, 1);
   EXPECT_NEAR(m.mistake_told_share, 0.5, kTol);
+  // STS-told: a message at the first answer naming each period's step, whatever its status:
+  // b's guidance at 1, a's at 11, a's finish at 19, d's finish at 29; b's finish window (only
+  // c named in it) and d's guidance (b, c; d named just after) score 0.
+  const double told_sum = std::exp(-1.0 / 2.0) + std::exp(-1.0 / 3.6) + 2 * std::exp(-0.6 / 1.6);
+  EXPECT_NEAR(m.sts_told_sum, told_sum, kTol);
+  EXPECT_NEAR(m.sts_told, told_sum / 6.0, kTol);
+  // The earliest naming answer counts, in whatever order the answers come.
+  Metrics late_first = score(g, truth, {});
+  score_answers(g, truth, {{13, "a", Status::JustStart}, {11, "a", Status::Transition}}, late_first);
+  EXPECT_NEAR(late_first.sts_told_sum, std::exp(-1.0 / 3.6), kTol);
   // Periods are closed: an answer on an edge tells it.
   Metrics edge = score(g, truth, {});
   score_answers(g, truth, {{23.6, "d", Status::InProgress}, {20, "a", Status::AboutToFinish}}, edge);
@@ -343,11 +353,13 @@ TEST(ScoreAnswers, CountsThePeriodsAndWindowsTheAnswersTold) {
   EXPECT_NEAR(both.start_told_share, 3.0 / 6.0, kTol);
   EXPECT_NEAR(both.finish_told_share, 3.0 / 6.0, kTol);
   EXPECT_NEAR(both.mistake_told_share, 2.0 / 4.0, kTol);
+  EXPECT_NEAR(both.sts_told, (told_sum + 2 * std::exp(-1.0)) / 12.0, kTol);
   // No answers (no model): nothing told, and the other metrics are left as scored.
   Metrics none = score(g, truth, {at(1, "b", Status::JustStart, true, Kind::Instruction, "b")});
   const int hits = none.start_hits;
   score_answers(g, truth, {}, none);
   EXPECT_EQ(none.start_told + none.finish_told + none.mistake_told, 0);
+  EXPECT_EQ(none.sts_told, 0.0);
   EXPECT_EQ(none.start_hits, hits);
   EXPECT_EQ(hits, 1);
 }

@@ -422,8 +422,11 @@ class TruthfulModel : public ModelClient {
   struct Misreading {
     double from_s, to_s;
     std::string step;
+    Status status = Status::JustStart;
+    bool help = true;
   };
-  std::optional<Misreading> misreading;  // names the wrong step, "just started", meanwhile
+  std::optional<Misreading> misreading;  // names the wrong step (by default "just started",
+                                         // help needed) meanwhile
   // "In progress" answers in these spans ask for help where none is due.
   std::vector<std::pair<double, double>> false_help;
   std::vector<double> asked;  // when the tracker called
@@ -446,8 +449,8 @@ class TruthfulModel : public ModelClient {
       if (q.t_s >= from_s && q.t_s < to_s && a.status == Status::InProgress) a.trigger = true;
     if (misreading && q.t_s >= misreading->from_s && q.t_s < misreading->to_s) {
       a.step = misreading->step;
-      a.status = Status::JustStart;
-      a.trigger = true;
+      a.status = misreading->status;
+      a.trigger = misreading->help;
     }
     ModelResult r;
     r.answer = a;
@@ -690,6 +693,27 @@ TEST(TrackerPolicy, AnInstructionGivenBeforeItsStepGoesOutAgainWhenTheStepBegins
   EXPECT_GE(b_instructions[1].t_s, kStepS);
   EXPECT_LE(b_instructions[1].t_s, kStepS + kWindowS);
   EXPECT_NE(b_instructions[0].message, b_instructions[1].message);
+}
+
+// The person skips b and does c after a. The model sees c begin, saying help is needed, look
+// after look; the tracker expects b (c needs it) and does not move to c at once, but c's
+// instruction goes out while c is starting, from the second look. Without that rule it
+// comes only once the tracker has moved to c, past c's start.
+TEST(TrackerPolicy, AStepTheModelKeepsSeeingBeginIsAnnouncedThoughAnotherWasExpected) {
+  auto c_instructed = [](int looks) {
+    TruthfulModel model;
+    model.done = "ac";
+    TrackerOptions o = flag_weighed();
+    o.preannounce_looks = looks;
+    for (const auto& d : run_chain(model, o))
+      if (d.deliver && d.kind == Kind::Instruction && d.about == StepId("c")) return d.t_s;
+    return -1.0;
+  };
+  const double with_rule = c_instructed(TrackerOptions{}.preannounce_looks);
+  EXPECT_GE(with_rule, kStepS + TrackerOptions{}.look_gap_s);
+  EXPECT_LE(with_rule, kStepS + kWindowS);
+  const double without = c_instructed(0);
+  EXPECT_TRUE(without < 0 || without > kStepS + kWindowS) << without;
 }
 
 // One answer at 14 s names a step under way whose prerequisite the model never saw (c, before

@@ -52,6 +52,10 @@ struct Metrics {
   // the step begun too early as under way. A reasoner acting on answers alone hits no more;
   // one that also weighs durations and motion may.
   double start_told_share = 0, finish_told_share = 0, mistake_told_share = 0;
+  // The STS of a reasoner that gave each period a message at the first answer naming its
+  // step, whatever the status: one acting on every such answer at once, without waiting for
+  // more evidence and never before the model speaks of the step.
+  double sts_told = 0;
   // counts behind the ratios, for pooling across sessions
   int grid_points = 0, messages = 0, messages_in_period = 0;
   int periods = 0, mistake_windows = 0, mistake_hits = 0, mistake_msgs = 0, mistake_msgs_hit = 0;
@@ -69,6 +73,7 @@ struct Metrics {
   double sts_finish_sum = 0;
   int guidance_msgs = 0;                         // delivered non-mistake messages (precision base)
   int start_told = 0, finish_told = 0, mistake_told = 0;  // periods and windows told
+  double sts_told_sum = 0;                       // STS-told = sts_told_sum / periods
 };
 
 // A model answer a reasoner got, and when it asked.

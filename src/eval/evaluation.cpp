@@ -130,6 +130,7 @@ nlohmann::json metrics_to_json(const Metrics& m) {
       {"start_told_share", m.start_told_share},
       {"finish_told_share", m.finish_told_share},
       {"mistake_told_share", m.mistake_told_share},
+      {"sts_told", m.sts_told},
       {"msg_precision", m.msg_precision},
       {"msgs_per_min", m.msgs_per_min},
       {"mistake_recall", m.mistake_recall},
@@ -166,6 +167,7 @@ nlohmann::json metrics_to_json(const Metrics& m) {
       {"start_told", m.start_told},
       {"finish_told", m.finish_told},
       {"mistake_told", m.mistake_told},
+      {"sts_told_sum", m.sts_told_sum},
   };
 }
 

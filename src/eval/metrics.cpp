@@ -45,6 +45,11 @@ bool is_for(const Decision& d, const StepId& step) {
 
 bool inside(const Period& p, double t_s) { return p.start_s <= t_s && t_s <= p.end_s; }
 
+// SPEC §5: what the first message for a period's step, at t_s inside it, scores.
+double timeliness(const Period& p, double t_s) {
+  return std::exp(-(t_s - p.start_s) / (p.end_s - p.start_s));
+}
+
 double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
 
 // The ratios from the counts; score() and pool() share it so pooled figures mean the same.
@@ -62,6 +67,7 @@ void derive_ratios(Metrics& m) {
   m.start_told_share = ratio(m.start_told, m.start_periods);
   m.finish_told_share = ratio(m.finish_told, m.finish_periods);
   m.mistake_told_share = ratio(m.mistake_told, m.mistake_windows);
+  m.sts_told = ratio(m.sts_told_sum, m.periods);
   m.msg_precision = ratio(m.messages_in_period, m.guidance_msgs);
   m.msgs_per_min = ratio(m.messages, m.task_minutes);
   m.mistake_recall = ratio(m.mistake_hits, m.mistake_windows);
@@ -211,7 +217,7 @@ Metrics score(const Guideline& g, const Annotations& truth, const std::vector<De
     (p.about_to_finish ? m.finish_periods : m.start_periods) += 1;
     for (const auto* msg : delivered) {
       if (inside(p, msg->t_s) && is_for(*msg, p.step)) {
-        const double score = std::exp(-(msg->t_s - p.start_s) / (p.end_s - p.start_s));
+        const double score = timeliness(p, msg->t_s);
         m.sts_sum += score;
         (p.about_to_finish ? m.sts_finish_sum : m.sts_start_sum) += score;
         (p.about_to_finish ? m.finish_hits : m.start_hits) += 1;
@@ -253,18 +259,28 @@ Metrics score(const Guideline& g, const Annotations& truth, const std::vector<De
 void score_answers(const Guideline& g, const Annotations& truth,
                    const std::vector<AnswerSeen>& answers, Metrics& m) {
   m.start_told = m.finish_told = m.mistake_told = 0;
+  m.sts_told_sum = 0;
+  // The earliest answer in [from_s, to_s] that fits, if any.
+  auto first_told = [&](double from_s, double to_s, auto&& fits) -> const AnswerSeen* {
+    const AnswerSeen* first = nullptr;
+    for (const auto& a : answers)
+      if (from_s <= a.t_s && a.t_s <= to_s && fits(a) && (!first || a.t_s < first->t_s))
+        first = &a;
+    return first;
+  };
   auto told = [&](double from_s, double to_s, auto&& fits) {
-    return std::any_of(answers.begin(), answers.end(), [&](const AnswerSeen& a) {
-      return from_s <= a.t_s && a.t_s <= to_s && fits(a);
-    });
+    return first_told(from_s, to_s, fits) != nullptr;
   };
   for (const auto& p : proactive_periods(truth)) {
+    const AnswerSeen* named =
+        first_told(p.start_s, p.end_s, [&](const AnswerSeen& a) { return a.step == p.step; });
+    if (named) m.sts_told_sum += timeliness(p, named->t_s);
     if (p.about_to_finish)
       m.finish_told += told(p.start_s, p.end_s, [&](const AnswerSeen& a) {
         return a.step == p.step && a.status == Status::AboutToFinish;
       });
     else
-      m.start_told += told(p.start_s, p.end_s, [&](const AnswerSeen& a) { return a.step == p.step; });
+      m.start_told += named != nullptr;
   }
   for (const auto& w : mistake_windows(g, truth))
     m.mistake_told += told(w.start_s, w.end_s, [&](const AnswerSeen& a) {
@@ -306,6 +322,7 @@ Metrics pool(const std::vector<Metrics>& sessions) {
     m.start_told += s.start_told;
     m.finish_told += s.finish_told;
     m.mistake_told += s.mistake_told;
+    m.sts_told_sum += s.sts_told_sum;
   }
   derive_ratios(m);
   return m;

@@ -176,6 +176,9 @@ const std::vector<Column>& columns() {
       {"Told finish", "share of about_to_finish windows in which an answer the reasoner got "
        "named the step as about to finish", 3, 0,
        [](const Metrics& m) { return m.finish_told_share; }},
+      {"STS told", "the STS of a message for each period at the first answer the reasoner got "
+       "that named its step, whatever the status: acting on every such answer at once", 3, 0,
+       [](const Metrics& m) { return m.sts_told; }},
       {"Msg prec.", "share of delivered guidance messages inside a period of their step", 3, +1,
        [](const Metrics& m) { return m.msg_precision; }},
       {"Msgs/min", "delivered messages per minute of task", 2, 0,

@@ -98,6 +98,11 @@ struct TrackerOptions {
   // The step the model sees coming may come next in the best hypothesis, or in this share of
   // the posterior (the best one can be wrong about which branch was done).
   double preannounce_next_share = 0.3;
+  // A step the model names as coming or just begun, saying help is needed, in this many
+  // separate looks within this long, is announced even when the tracker does not expect it
+  // next (a step begun out of order, or a step before it the tracker missed); 0: never.
+  int preannounce_looks = 2;
+  double preannounce_looks_within_s = 20.0;
   double hesitation_quantile = 0.99;
   double hesitation_quiet_s = 8.0;
   double message_ttl_s = 8.0;

@@ -120,6 +120,7 @@ class TrackerReasoner final : public Reasoner {
     mistake_for_.assign(g.size(), false);
     named_s_.assign(g.size(), {});
     working_s_.assign(g.size(), {});
+    coming_s_.assign(g.size(), {});
   }
 
   void observe_motion(const SampledPair& p) {
@@ -197,6 +198,8 @@ class TrackerReasoner final : public Reasoner {
       if (v.empty() || t - v.back() >= opt_.look_gap_s) v.push_back(t);
     };
     look(named_s_[static_cast<std::size_t>(k)]);
+    if (a.trigger && (a.status == Status::Transition || a.status == Status::JustStart))
+      look(coming_s_[static_cast<std::size_t>(k)]);
     if (a.status != Status::Transition) {
       const auto ki = static_cast<std::size_t>(k);
       look(working_s_[ki]);
@@ -563,6 +566,15 @@ class TrackerReasoner final : public Reasoner {
            filter_->next_probability(answer_now_->step) >= opt_.preannounce_next_share)) {
         x = answer_now_->step;
         if (help) reinstruct_if_early(static_cast<std::size_t>(x));
+      } else if (answer_now_ && answer_now_->step != reported_ && help &&
+                 // ... or keeps seeing a step the tracker does not expect begin, asking for
+                 // help each time: one done out of order, or after a step the tracker missed
+                 (said == Status::Transition || said == Status::JustStart) &&
+                 opt_.preannounce_looks > 0 &&
+                 looks_since(coming_s_[static_cast<std::size_t>(answer_now_->step)],
+                             t - opt_.preannounce_looks_within_s) >= opt_.preannounce_looks &&
+                 !((filter_->best().done >> answer_now_->step) & 1U)) {
+        x = answer_now_->step;
       } else if (cand.size() == 1 && over >= opt_.preannounce_sure_idle)
         x = cand.front();  // only one step can come next
       if (x >= 0 && !instructed_[static_cast<std::size_t>(x)]) {
@@ -637,6 +649,7 @@ class TrackerReasoner final : public Reasoner {
   std::vector<bool> instructed_, hesitated_, mistake_for_;
   std::vector<bool> reinstructed_;   // a step's instruction may go out a second time, once
   std::vector<double> instructed_s_;  // when each step's instruction went out
+  std::vector<std::vector<double>> coming_s_;   // looks naming a step as coming, help needed
   std::vector<std::vector<double>> named_s_;    // separate looks at which the model named each step
   std::vector<std::vector<double>> working_s_;  // ... and saw it under way (not between steps)
   std::vector<std::vector<double>> finish_said_s_;  // when "next" went out for each step

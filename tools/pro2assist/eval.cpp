@@ -89,18 +89,19 @@ void print_summary(const EvalResults& r, const EvalOptions& opt) {
       std::printf("\n%s, STS by period: as a step starts, as it is about to finish "
                   "(hit: share of periods with any message for their step; told: share in "
                   "which an answer the reasoner got named the step, as about to finish for "
-                  "those windows; mistake windows told: the early step named under way)\n",
+                  "those windows; mistake windows told: the early step named under way; "
+                  "STS-told: the STS of a message at the first answer naming each period's step)\n",
                   dataset.c_str());
-      std::printf("%-10s %5s %9s %9s %10s %10s %11s %11s %12s\n", "reasoner", "acc", "STS-start",
-                  "hit-start", "STS-finish", "hit-finish", "told-start", "told-finish",
-                  "told-mistake");
+      std::printf("%-10s %5s %9s %9s %10s %10s %11s %11s %12s %8s\n", "reasoner", "acc",
+                  "STS-start", "hit-start", "STS-finish", "hit-finish", "told-start",
+                  "told-finish", "told-mistake", "STS-told");
     }
     const Metrics& m = row.metrics;
     const std::string acc = accuracy_label(opt, row.accuracy);
-    std::printf("%-10s %5s %9.3f %9.3f %10.3f %10.3f %11.3f %11.3f %12.3f\n",
+    std::printf("%-10s %5s %9.3f %9.3f %10.3f %10.3f %11.3f %11.3f %12.3f %8.3f\n",
                 row.reasoner.c_str(), acc.c_str(), m.sts_start, m.start_hit_share, m.sts_finish,
                 m.finish_hit_share, m.start_told_share, m.finish_told_share,
-                m.mistake_told_share);
+                m.mistake_told_share, m.sts_told);
   }
 }
 

@@ -559,22 +559,22 @@ class TrackerReasoner final : public Reasoner {
       const double over = filter_->over_probability(reported_);
       const auto cand = filter_->likely_next(filter_->best());
       int x = -1;
-      if (answer_now_ && answer_now_->step != reported_ &&
-          (said == Status::Transition || said == Status::JustStart) &&
-          over >= (help ? opt_.preannounce_help_idle : opt_.preannounce_idle) &&
-          (std::find(cand.begin(), cand.end(), answer_now_->step) != cand.end() ||
-           filter_->next_probability(answer_now_->step) >= opt_.preannounce_next_share)) {
-        x = answer_now_->step;
+      const int coming = answer_now_ && answer_now_->step != reported_ &&
+                                 (said == Status::Transition || said == Status::JustStart)
+                             ? answer_now_->step
+                             : -1;
+      if (coming >= 0 && over >= (help ? opt_.preannounce_help_idle : opt_.preannounce_idle) &&
+          (std::find(cand.begin(), cand.end(), coming) != cand.end() ||
+           filter_->next_probability(coming) >= opt_.preannounce_next_share)) {
+        x = coming;
         if (help) reinstruct_if_early(static_cast<std::size_t>(x));
-      } else if (answer_now_ && answer_now_->step != reported_ && help &&
+      } else if (coming >= 0 && help && opt_.preannounce_looks > 0 &&
                  // ... or keeps seeing a step the tracker does not expect begin, asking for
                  // help each time: one done out of order, or after a step the tracker missed
-                 (said == Status::Transition || said == Status::JustStart) &&
-                 opt_.preannounce_looks > 0 &&
-                 looks_since(coming_s_[static_cast<std::size_t>(answer_now_->step)],
+                 looks_since(coming_s_[static_cast<std::size_t>(coming)],
                              t - opt_.preannounce_looks_within_s) >= opt_.preannounce_looks &&
-                 !((filter_->best().done >> answer_now_->step) & 1U)) {
-        x = answer_now_->step;
+                 !((filter_->best().done >> coming) & 1U)) {
+        x = coming;
       } else if (cand.size() == 1 && over >= opt_.preannounce_sure_idle)
         x = cand.front();  // only one step can come next
       if (x >= 0 && !instructed_[static_cast<std::size_t>(x)]) {

@@ -32,7 +32,9 @@ class SeedReasoner final : public Reasoner {
         d.deliver = true;
         d.kind = kind_for_status(a.status);
         d.message = message_text(a, *ctx.guideline);
-        d.about = a.step;
+        // The seed presents its message for the step its window holds active, the
+        // decision's `step`: one answer naming another step does not move it.
+        d.about = active_;
       }
       last_ = std::make_pair(a.step, a.status);
       last_status_ = a.status;

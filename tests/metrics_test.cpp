@@ -220,6 +220,19 @@ TEST(Score, NoDecisionYetCountsAsWrong) {
   EXPECT_NEAR(m.calls_per_moment, 0.0, kTol);
 }
 
+// A decision that names no step (a reasoner with no model, or before its first answer) is
+// judged on its status alone: a [10,20) w=2; "in progress" from 10 is right at 12-17 (6 of 11
+// points), "transition" from 20 right at 20 (after a ends). No step is ever right.
+TEST(Score, StatusWithoutAStepIsStillJudged) {
+  const Guideline g = chain({{"a", {}}});
+  const Metrics m = score(g, truth_of({{"a", 10, 20}}),
+                          {at(10, std::nullopt, Status::InProgress, false),
+                           at(20, std::nullopt, Status::Transition, false)});
+  EXPECT_EQ(m.grid_points, 11);
+  EXPECT_NEAR(m.step_acc, 0.0, kTol);
+  EXPECT_NEAR(m.status_acc, 7.0 / 11.0, kTol);
+}
+
 // A [0,10) w=2 (js 0-1, ip 2-7, atf 8-9); B [4,8) w=1 inside it (js 4, ip 5-6, atf 7).
 // Grid 0..10: 11 points; 10 is after both (A ended last, at 10).
 TEST(Score, OverlappingSegments) {

@@ -220,7 +220,7 @@ TEST(Score, NoDecisionYetCountsAsWrong) {
   EXPECT_NEAR(m.calls_per_moment, 0.0, kTol);
 }
 
-// A decision that names no step (a reasoner with no model, or before its first answer) is
+// A decision that names no step (as another program's decision stream may hold) is
 // judged on its status alone: a [10,20) w=2; "in progress" from 10 is right at 12-17 (6 of 11
 // points), "transition" from 20 right at 20 (after a ends). No step is ever right.
 TEST(Score, StatusWithoutAStepIsStillJudged) {

@@ -17,7 +17,9 @@
 namespace p2a {
 
 struct ProgressOptions {
-  std::size_t beam = 96;
+  // Hypotheses kept. 288 instead of 96: Step-Acc 0.845 -> 0.850 on all CaptainCook4D
+  // recordings, 0.819 -> 0.827 on validation, at three times the per-moment cost.
+  std::size_t beam = 288;
   double merge_within_s = 6.0;     // hypotheses alike but for an entry this close are merged
   double skip_weight = 0.005;      // prior weight of a next step with prerequisites not done
   double start_rate_per_s = 0.10;  // leaving the "not started" state

@@ -84,7 +84,7 @@ struct GridJudgement {
 GridJudgement judge(const std::vector<GtSegment>& segs, const Decision* held, double t_s) {
   if (held == nullptr) return {};
   // A decision that names no step can still have its status right (SPEC §5 judges each).
-  const StepId step = held->step.value_or(StepId{});
+  const StepId* step = held->step ? &*held->step : nullptr;
   std::vector<const GtSegment*> covering;
   for (const auto& seg : segs)
     if (seg.start_s <= t_s && t_s < seg.end_s) covering.push_back(&seg);
@@ -97,12 +97,12 @@ GridJudgement judge(const std::vector<GtSegment>& segs, const Decision* held, do
       if (seg.end_s <= t_s && (before == nullptr || seg.end_s > before->end_s)) before = &seg;
       if (seg.start_s > t_s && (after == nullptr || seg.start_s < after->start_s)) after = &seg;
     }
-    j.step_right = held->step && ((before && before->step == step) || (after && after->step == step));
+    j.step_right = step && ((before && before->step == *step) || (after && after->step == *step));
     j.status_right = held->status == Status::Transition;
     return j;
   }
   for (const auto* seg : covering)
-    if (held->step && seg->step == step) {
+    if (step && seg->step == *step) {
       j.step_right = true;
       if (held->status == status_at(*seg, t_s)) j.status_right = true;
     }

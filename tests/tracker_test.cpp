@@ -571,6 +571,27 @@ TEST(TrackerPolicy, NextStepBeforeTheEndInstructionsNeverLate) {
   }
 }
 
+// The step each decision names is the likeliest one; the step the policy acts on (messages,
+// completed steps) needs more. With a policy that never becomes sure enough to move, the
+// decisions still follow a right model from step to step, and nothing is done or said.
+TEST(TrackerPolicy, DecisionsNameTheLikeliestStepWhateverThePolicyWaitsFor) {
+  TruthfulModel model;
+  TrackerOptions opt = flag_weighed();
+  opt.switch_confidence = 1.01;
+  const auto ds = run_chain(model, opt);
+  std::map<double, std::optional<StepId>> named;
+  for (const auto& d : ds) {
+    named[d.t_s] = d.step;
+    EXPECT_TRUE(d.completed.empty()) << d.t_s;
+    EXPECT_FALSE(d.deliver) << d.t_s;
+  }
+  for (int i = 0; i < 3; ++i) {
+    const double mid = (i + 0.5) * kStepS;
+    ASSERT_TRUE(named.count(mid)) << mid;
+    EXPECT_EQ(named[mid], StepId(1, static_cast<char>('a' + i))) << mid;
+  }
+}
+
 // One odd "about to finish" reading early in a step (the model does not ask for help with it)
 // is weighed against the time spent: it does not announce the next step, which still comes
 // while the step is really about to finish.

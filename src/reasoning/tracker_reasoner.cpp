@@ -56,6 +56,7 @@ class TrackerReasoner final : public Reasoner {
     }
 
     update_reported(t, g);
+    update_named();
     note_midstep_flag(t);
     if (spdlog::should_log(spdlog::level::trace)) trace(t, g);
     fill_state(d, t, g, /*moment=*/true);
@@ -261,16 +262,28 @@ class TrackerReasoner final : public Reasoner {
     if (b.cur == arg && !b.idle) reported_since_s_ = std::min(t, b.enter_s);
   }
 
-  // Before the tracker has moved to any step: the step likeliest to be the first.
-  int prospective_step() const {
+  // The step the decision names: the likeliest one, once it leads the step named so far by
+  // name_margin; before any has a share, the one likeliest to come first. The policy acts on
+  // the reported step, which needs more (switch_confidence, switch_margin): a message or an
+  // alert on a wrong switch costs more than a wrong step named for a second.
+  void update_named() {
     const auto m = filter_->current_marginals();
     int arg = -1;
     double best = 0;
     for (std::size_t i = 0; i + 1 < m.size(); ++i)
-      if (m[i] > best) { best = m[i]; arg = static_cast<int>(i); }
-    if (arg >= 0) return arg;
-    const auto nxt = filter_->likely_next(filter_->best());
-    return nxt.empty() ? -1 : nxt.front();
+      if (m[i] > best) {
+        best = m[i];
+        arg = static_cast<int>(i);
+      }
+    if (arg < 0) {
+      if (named_ < 0) {
+        const auto nxt = filter_->likely_next(filter_->best());
+        if (!nxt.empty()) named_ = nxt.front();
+      }
+      return;
+    }
+    const double cur = named_ >= 0 ? m[static_cast<std::size_t>(named_)] : 0.0;
+    if (best >= cur + opt_.name_margin) named_ = arg;
   }
 
   bool help_informative() const { return help_flag_.informative(opt_.help_flag); }
@@ -320,15 +333,12 @@ class TrackerReasoner final : public Reasoner {
   }
 
   void fill_state(Decision& d, double t, const Guideline& g, bool moment = false) {
-    d.step = reported_id(g);
+    if (named_ >= 0) d.step = g.at(static_cast<std::size_t>(named_)).id;
     d.completed = completed_ids(g);
     if (reported_ < 0) {
-      // Not yet sure the task has begun: the step likeliest to come first is about to start,
-      // and its guidance is due as it does (Step-Acc +0.002, Status-Acc +0.003 on all
-      // CaptainCook4D recordings, from those whose first step begins at once).
-      const int k = prospective_step();
-      if (k < 0) return;
-      d.step = g.at(static_cast<std::size_t>(k)).id;
+      // Not yet sure the task has begun: the step named is about to start, and its guidance
+      // is due as it does.
+      if (named_ < 0) return;
       d.status = Status::JustStart;
       d.trigger = true;
       return;
@@ -637,6 +647,7 @@ class TrackerReasoner final : public Reasoner {
       if (it->kind == Kind::NextStep && step) finish_said_s_[*step].push_back(t);
       d.deliver = true;
       d.trigger = true;
+      d.step = reported_id(g);  // a message speaks from the step the policy acts on
       if (it->kind == Kind::NextStep) next_said_s_ = t;
       d.kind = it->kind;
       d.message = it->text;
@@ -652,6 +663,7 @@ class TrackerReasoner final : public Reasoner {
   MessageBudget budget_;
   std::optional<ProgressFilter> filter_;
   int reported_ = -1;
+  int named_ = -1;  // the step decisions name (update_named)
   Status estimated_ = Status::InProgress;  // the hand-built status estimate of this moment
   double reported_since_s_ = 0;  // when the reported step began, as the tracker believes
   double switched_s_ = 0;        // when the tracker moved to it

@@ -254,6 +254,7 @@ class TrackerReasoner final : public Reasoner {
       completed_.push_back(reported_);
     completed_.erase(std::remove(completed_.begin(), completed_.end(), arg), completed_.end());
     reported_ = arg;
+    named_ = arg;  // the name moves with the policy, then on its own again
     switched_s_ = t;
     status_answers_.clear();
     // Entry time from the likeliest hypothesis on this step.
@@ -263,8 +264,9 @@ class TrackerReasoner final : public Reasoner {
   }
 
   // The step the decision names: the likeliest one, once it leads the step named so far by
-  // name_margin; before any has a share, the one likeliest to come first. The policy acts on
-  // the reported step, which needs more (switch_confidence, switch_margin): a message or an
+  // name_margin (before the policy has moved at all, once it has that share; before any step
+  // has a share, the one likeliest to come first). The policy acts on the reported step, which needs
+  // more (switch_confidence, switch_margin), and the name moves with it: a message or an
   // alert on a wrong switch costs more than a wrong step named for a second.
   void update_named() {
     const auto m = filter_->current_marginals();
@@ -282,7 +284,7 @@ class TrackerReasoner final : public Reasoner {
       }
       return;
     }
-    const double cur = named_ >= 0 ? m[static_cast<std::size_t>(named_)] : 0.0;
+    const double cur = named_ >= 0 && reported_ >= 0 ? m[static_cast<std::size_t>(named_)] : 0.0;
     if (best >= cur + opt_.name_margin) named_ = arg;
   }
 

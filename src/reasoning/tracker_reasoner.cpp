@@ -104,8 +104,9 @@ class TrackerReasoner final : public Reasoner {
     for (std::size_t j = 0; j < std::min<std::size_t>(3, idx.size()); ++j)
       top += (idx[j] < g.size() ? g.at(idx[j]).id : std::string("none")) + "=" +
              std::to_string(m[idx[j]]).substr(0, 5) + " ";
-    spdlog::trace("t={:.1f} reported={} last_answer={} marginals {}", t,
+    spdlog::trace("t={:.1f} reported={} named={} last_answer={} marginals {}", t,
                   reported_ >= 0 ? g.at(static_cast<std::size_t>(reported_)).id : "-",
+                  named_ >= 0 ? g.at(static_cast<std::size_t>(named_)).id : "-",
                   last_.step >= 0 ? g.at(static_cast<std::size_t>(last_.step)).id : "-", top);
   }
 
@@ -265,9 +266,9 @@ class TrackerReasoner final : public Reasoner {
 
   // The step the decision names: the likeliest one, once it leads the step named so far by
   // name_margin (before the policy has moved at all, once it has that share; before any step
-  // has a share, the one likeliest to come first). The policy acts on the reported step, which needs
-  // more (switch_confidence, switch_margin), and the name moves with it: a message or an
-  // alert on a wrong switch costs more than a wrong step named for a second.
+  // has a share, the one likeliest to come first). The policy acts on the reported step,
+  // which needs more (switch_confidence, switch_margin), and the name moves with it: a
+  // message or an alert on a wrong switch costs more than a wrong step named for a second.
   void update_named() {
     const auto m = filter_->current_marginals();
     int arg = -1;

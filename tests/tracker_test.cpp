@@ -19,25 +19,29 @@ using namespace p2a;
 
 namespace {
 
-// a -> b -> d and a -> c -> d (c parallel to b), each about 20 s.
-Guideline diamond() {
+// A guideline of steps "Do <id>", listed in this order with their prerequisites, all with
+// the same duration range.
+Guideline graph(const char* id, const std::vector<std::pair<StepId, std::vector<StepId>>>& steps,
+                DurationRange duration) {
   Guideline g;
-  g.id = "diamond";
-  g.title = "Diamond";
-  auto add = [&](const char* id, std::vector<StepId> req) {
+  g.id = id;
+  g.title = id;
+  for (const auto& [step, req] : steps) {
     Step s;
-    s.id = id;
-    s.text = std::string("Do ") + id;
-    s.requires_ = std::move(req);
-    s.duration_s = DurationRange{15, 25};
+    s.id = step;
+    s.text = "Do " + step;
+    s.requires_ = req;
+    s.duration_s = duration;
     g.steps.push_back(s);
-  };
-  add("a", {});
-  add("b", {"a"});
-  add("c", {"a"});
-  add("d", {"b", "c"});
+  }
   g.finalize();
   return g;
+}
+
+// a -> b -> d and a -> c -> d (c parallel to b), each about 20 s.
+Guideline diamond() {
+  return graph("diamond", {{"a", {}}, {"b", {"a"}}, {"c", {"a"}}, {"d", {"b", "c"}}},
+               DurationRange{15, 25});
 }
 
 std::vector<DurationModel> durations(const Guideline& g) {
@@ -277,19 +281,8 @@ TEST(TrackerReasoner, RunsWithoutAModelOnDurationsAndMotion) {
 // just starting with help due, and has nothing done: the first step in the graph's order,
 // not the first one listed, and still so once the model has named nothing yet.
 TEST(TrackerReasoner, BeforeAnyStepItNamesTheOneLikeliestToComeFirst) {
-  Guideline g;
-  g.id = "listed-late";
-  g.title = "Listed late";
-  for (const auto& [id, req] : std::vector<std::pair<const char*, std::vector<StepId>>>{
-           {"second", {"first"}}, {"first", {}}}) {
-    Step s;
-    s.id = id;
-    s.text = std::string("Do ") + id;
-    s.requires_ = req;
-    s.duration_s = DurationRange{30, 60};
-    g.steps.push_back(s);
-  }
-  g.finalize();
+  const Guideline g =
+      graph("listed-late", {{"second", {"first"}}, {"first", {}}}, DurationRange{30, 60});
   auto none = make_no_model();
   auto r = make_reasoner("tracker", {});
   ReasonerContext ctx{&g, "s", none.get()};
@@ -430,21 +423,7 @@ namespace {
 // A chain a -> b -> c of 40-second steps, and a model that always names the true step with
 // the SPEC §5 status of that moment, except where the test says otherwise.
 Guideline chain() {
-  Guideline g;
-  g.id = "chain";
-  g.title = "Chain";
-  std::vector<StepId> req;
-  for (const char* id : {"a", "b", "c"}) {
-    Step s;
-    s.id = id;
-    s.text = std::string("Do ") + id;
-    s.requires_ = req;
-    s.duration_s = DurationRange{30, 55};
-    g.steps.push_back(s);
-    req = {id};
-  }
-  g.finalize();
-  return g;
+  return graph("chain", {{"a", {}}, {"b", {"a"}}, {"c", {"b"}}}, DurationRange{30, 55});
 }
 
 constexpr double kStepS = 40.0;

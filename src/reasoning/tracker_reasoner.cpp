@@ -55,6 +55,8 @@ class TrackerReasoner final : public Reasoner {
       model_ = !model_down_;
     }
 
+    // The filter is settled for this moment: its marginals serve everything below.
+    marginals_ = filter_->current_marginals();
     update_reported(t, g);
     update_named();
     note_midstep_flag(t);
@@ -96,7 +98,7 @@ class TrackerReasoner final : public Reasoner {
 
  private:
   void trace(double t, const Guideline& g) const {
-    const auto m = filter_->current_marginals();
+    const auto& m = marginals_;
     std::string top;
     std::vector<std::size_t> idx(m.size());
     for (std::size_t i = 0; i < m.size(); ++i) idx[i] = i;
@@ -233,7 +235,7 @@ class TrackerReasoner final : public Reasoner {
   }
 
   void update_reported(double t, const Guideline& g) {
-    const auto m = filter_->current_marginals();
+    const auto& m = marginals_;
     const int n = static_cast<int>(g.size());
     int arg = -1;
     double best = m[static_cast<std::size_t>(n)];  // "not started"
@@ -270,7 +272,7 @@ class TrackerReasoner final : public Reasoner {
   // which needs more (switch_confidence, switch_margin), and the name moves with it: a
   // message or an alert on a wrong switch costs more than a wrong step named for a second.
   void update_named() {
-    const auto m = filter_->current_marginals();
+    const auto& m = marginals_;
     int arg = -1;
     double best = 0;
     for (std::size_t i = 0; i + 1 < m.size(); ++i)
@@ -400,7 +402,7 @@ class TrackerReasoner final : public Reasoner {
     x.push_back(std::min(3.0, e / dm.status_window_s()));
     x.push_back(recent(t - switched_s_, 5.0));
     x.push_back(recent(t - next_said_s_, 6.0));
-    x.push_back(filter_->current_marginals()[static_cast<std::size_t>(reported_)]);
+    x.push_back(marginals_[static_cast<std::size_t>(reported_)]);
     double age[4] = {-1, -1, -1, -1};  // just start, about to finish, transition, help
     const auto note = [&](int i, double a) { age[i] = age[i] < 0 ? a : std::min(age[i], a); };
     for (const auto& a : status_answers_) {
@@ -510,7 +512,7 @@ class TrackerReasoner final : public Reasoner {
     if (reported_ < 0) return;
     const auto k = static_cast<std::size_t>(reported_);
     const Step& s = g.at(k);
-    const auto m = filter_->current_marginals();
+    const auto& m = marginals_;
     const double e = t - reported_since_s_;
     const double w = filter_->duration(reported_).status_window_s();
     // What the model said at this moment, if it spoke of the step we believe in.
@@ -667,6 +669,7 @@ class TrackerReasoner final : public Reasoner {
   std::optional<ProgressFilter> filter_;
   int reported_ = -1;
   int named_ = -1;  // the step decisions name (update_named)
+  std::vector<double> marginals_;  // the filter's current_marginals() at this moment
   Status estimated_ = Status::InProgress;  // the hand-built status estimate of this moment
   double reported_since_s_ = 0;  // when the reported step began, as the tracker believes
   double switched_s_ = 0;        // when the tracker moved to it

@@ -298,6 +298,51 @@ TEST(TrackerReasoner, BeforeAnyStepItNamesTheOneLikeliestToComeFirst) {
   EXPECT_FALSE(d->deliver);
 }
 
+// Before it has moved to any step, once the hands get to work, the tracker instructs the step
+// likeliest to come first: the task has been asked for, and its opening step is due before the
+// model's answers can move the tracker. Hands at rest bring nothing; the instruction goes out
+// once; with open_flow_px negative nothing goes out before the tracker moves.
+TEST(TrackerReasoner, HandsAtWorkBeforeAnyStepBringTheFirstStepsInstruction) {
+  const Guideline g =
+      graph("listed-late", {{"second", {"first"}}, {"first", {}}}, DurationRange{30, 60});
+  auto none = make_no_model();
+  auto pair = [](double t, double flow_px) {
+    SampledPair p;
+    p.t_s = t;
+    p.key = true;
+    p.has_flow = true;
+    p.flow.right = FlowVec{flow_px, 0};
+    return p;
+  };
+  auto run = [&](const TrackerOptions& opt) {
+    auto r = make_tracker_reasoner(opt);
+    ReasonerContext ctx{&g, "s", none.get()};
+    std::vector<Decision> out;
+    for (auto [t, px] : {std::pair{0.0, 2.0}, {1.0, 2.0}, {2.0, 15.0}, {3.0, 15.0}, {4.0, 15.0}})
+      if (auto d = r->on_pair(pair(t, px), ctx)) out.push_back(*d);
+    return out;
+  };
+  const auto opened = run(TrackerOptions{});
+  ASSERT_EQ(opened.size(), 5u);
+  EXPECT_FALSE(opened[0].deliver);
+  EXPECT_FALSE(opened[1].deliver);
+  ASSERT_TRUE(opened[2].deliver);
+  EXPECT_EQ(opened[2].kind, Kind::Instruction);
+  EXPECT_EQ(opened[2].about, StepId("first"));
+  EXPECT_EQ(opened[2].step, StepId("first"));
+  EXPECT_TRUE(opened[2].trigger);
+  EXPECT_FALSE(opened[3].deliver);
+  EXPECT_FALSE(opened[4].deliver);
+
+  // Without it, nothing goes out at the same moments until the tracker moves (here, with no
+  // model, on durations alone a moment later).
+  TrackerOptions waiting;
+  waiting.open_flow_px = -1;
+  const auto waited = run(waiting);
+  ASSERT_EQ(waited.size(), 5u);
+  for (std::size_t i = 0; i <= 2; ++i) EXPECT_FALSE(waited[i].deliver) << waited[i].t_s;
+}
+
 // The comparison, on ../shared recordings with the project's simulator (model right
 // 50% of the time), same engine, same answers: a comparison that can fail. The model's wrong
 // answers come in runs of 3 s on average (the project's default), or of 1 s: closer to

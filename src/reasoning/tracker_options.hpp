@@ -69,6 +69,10 @@ struct TrackerOptions {
                                             // (then also past the start window, if it says
                                             // "just start")
   double instruct_slack_s = 0.0;     // an instruction may go out this long after the start window
+  // Before the tracker has moved to any step, the first step's instruction goes out as soon as
+  // the hands get to work (hand flow at least this, px; negative: wait for the tracker). The
+  // task has been asked for: its opening step is due, and the model needs a few answers more.
+  double open_flow_px = 10.0;
   double reinstruct_stale_s = 15.0;  // given this long before the tracker moved to the step, it
                                      // may go out once more (also once after leaving the step)
   // mistake alerts: a step done before one of its prerequisites

@@ -508,8 +508,22 @@ class TrackerReasoner final : public Reasoner {
     return std::nullopt;
   }
 
+  // Not yet sure the task has begun, but the hands are at work: the step likeliest to come
+  // first is instructed now rather than once the model's answers have moved the tracker. Said
+  // too early, it goes out again as the tracker moves there (reinstruct_stale_s).
+  void open_task(double t, const Guideline& g) {
+    if (opt_.open_flow_px < 0 || named_ < 0 || flow_px_ < opt_.open_flow_px) return;
+    const auto k = static_cast<std::size_t>(named_);
+    if (instructed_[k]) return;
+    const Step& s = g.at(k);
+    queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s, k), s.critical, -1});
+  }
+
   void plan_messages(const Decision& d, double t, const Guideline& g) {
-    if (reported_ < 0) return;
+    if (reported_ < 0) {
+      open_task(t, g);
+      return;
+    }
     const auto k = static_cast<std::size_t>(reported_);
     const Step& s = g.at(k);
     const auto& m = marginals_;
@@ -652,7 +666,9 @@ class TrackerReasoner final : public Reasoner {
       if (it->kind == Kind::NextStep && step) finish_said_s_[*step].push_back(t);
       d.deliver = true;
       d.trigger = true;
-      d.step = reported_id(g);  // a message speaks from the step the policy acts on
+      // A message speaks from the step the policy acts on (before it has moved to any, from
+      // the step the message is for).
+      d.step = reported_ >= 0 ? reported_id(g) : std::optional<StepId>(it->step);
       if (it->kind == Kind::NextStep) next_said_s_ = t;
       d.kind = it->kind;
       d.message = it->text;

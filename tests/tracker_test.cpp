@@ -530,8 +530,9 @@ TrackerOptions flag_weighed() {
   return o;
 }
 
+// hand_flow_px >= 0: every pair carries hand flow of that size (else none).
 std::vector<Decision> run_chain(TruthfulModel& model, const TrackerOptions& opt = flag_weighed(),
-                                const Guideline& g = chain()) {
+                                const Guideline& g = chain(), double hand_flow_px = -1) {
   auto r = make_tracker_reasoner(opt);
   ReasonerContext ctx{&g, "s", &model};
   std::vector<Decision> out;
@@ -539,6 +540,10 @@ std::vector<Decision> run_chain(TruthfulModel& model, const TrackerOptions& opt 
     SampledPair p;
     p.t_s = t;
     p.key = true;
+    if (hand_flow_px >= 0) {
+      p.has_flow = true;
+      p.flow.right = FlowVec{hand_flow_px, 0};
+    }
     if (auto d = r->on_pair(p, ctx)) out.push_back(*d);
   }
   return out;
@@ -597,22 +602,35 @@ TEST(TrackerPolicy, NextStepBeforeTheEndInstructionsNeverLate) {
 
 // The step each decision names is the likeliest one; the step the policy acts on (messages,
 // completed steps) needs more. With a policy that never becomes sure enough to move, the
-// decisions still follow a right model from step to step, and nothing is done or said.
+// decisions still follow a right model from step to step, and nothing is done or said; with
+// the hands at work, only the opening step's instruction goes out, not one for each step named.
 TEST(TrackerPolicy, DecisionsNameTheLikeliestStepWhateverThePolicyWaitsFor) {
-  TruthfulModel model;
-  TrackerOptions opt = flag_weighed();
-  opt.switch_confidence = 1.01;
-  const auto ds = run_chain(model, opt);
-  std::map<double, std::optional<StepId>> named;
-  for (const auto& d : ds) {
-    named[d.t_s] = d.step;
-    EXPECT_TRUE(d.completed.empty()) << d.t_s;
-    EXPECT_FALSE(d.deliver) << d.t_s;
-  }
-  for (int i = 0; i < 3; ++i) {
-    const double mid = (i + 0.5) * kStepS;
-    ASSERT_TRUE(named.count(mid)) << mid;
-    EXPECT_EQ(named[mid], StepId(1, static_cast<char>('a' + i))) << mid;
+  for (const double flow_px : {-1.0, 15.0}) {
+    SCOPED_TRACE(flow_px < 0 ? "no hand flow" : "hands at work");
+    TruthfulModel model;
+    TrackerOptions opt = flag_weighed();
+    opt.switch_confidence = 1.01;
+    const auto ds = run_chain(model, opt, chain(), flow_px);
+    std::map<double, std::optional<StepId>> named;
+    std::vector<const Decision*> said;
+    for (const auto& d : ds) {
+      named[d.t_s] = d.step;
+      EXPECT_TRUE(d.completed.empty()) << d.t_s;
+      if (d.deliver) said.push_back(&d);
+    }
+    for (int i = 0; i < 3; ++i) {
+      const double mid = (i + 0.5) * kStepS;
+      ASSERT_TRUE(named.count(mid)) << mid;
+      EXPECT_EQ(named[mid], StepId(1, static_cast<char>('a' + i))) << mid;
+    }
+    if (flow_px < 0) {
+      EXPECT_TRUE(said.empty());
+    } else {
+      ASSERT_EQ(said.size(), 1u);
+      EXPECT_EQ(said[0]->kind, Kind::Instruction);
+      EXPECT_EQ(said[0]->about, StepId("a"));
+      EXPECT_LT(said[0]->t_s, 5.0);
+    }
   }
 }
 

@@ -510,11 +510,12 @@ class TrackerReasoner final : public Reasoner {
 
   // Not yet sure the task has begun, but the hands are at work: the step likeliest to come
   // first is instructed now rather than once the model's answers have moved the tracker. Said
-  // too early, it goes out again as the tracker moves there (reinstruct_stale_s).
+  // too early, it goes out again as the tracker moves there (reinstruct_stale_s). One step
+  // only: a name that moves on before the tracker does is no opening step.
   void open_task(double t, const Guideline& g) {
     if (opt_.open_flow_px < 0 || named_ < 0 || flow_px_ < opt_.open_flow_px) return;
+    if (std::find(instructed_.begin(), instructed_.end(), true) != instructed_.end()) return;
     const auto k = static_cast<std::size_t>(named_);
-    if (instructed_[k]) return;
     const Step& s = g.at(k);
     queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s, k), s.critical, -1});
   }

@@ -386,9 +386,9 @@ TEST_P(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
   EXPECT_GT(tr.acc_p, seed.acc_p + 0.045);
   EXPECT_GT(tr.msg_precision, seed.msg_precision + 0.15);
   // STS: the seed's messages are for its window's active step, which lags as a step starts.
-  // With errors in 3 s runs the tracker is ahead (0.428 against 0.393); with 1 s runs the
-  // seed's vote is right sooner and its answer every second wins (0.462 against 0.434).
-  if (GetParam() == 3.0) EXPECT_GT(tr.sts, seed.sts + 0.02);
+  // With errors in 3 s runs the tracker is ahead (0.442 against 0.393); with 1 s runs the
+  // seed's vote is right sooner and its answer every second wins (0.462 against 0.454).
+  if (GetParam() == 3.0) EXPECT_GT(tr.sts, seed.sts + 0.03);
   // The goals this tracker meets, held so that a change cannot lose them unnoticed.
   // Acc-P meets its 0.82 on all 275 recordings (0.832 with 3 s runs); on this third, 0.824.
   EXPECT_GE(tr.acc_p, 0.81);
@@ -530,9 +530,11 @@ TrackerOptions flag_weighed() {
   return o;
 }
 
-// hand_flow_px >= 0: every pair carries hand flow of that size (else none).
+// hand_flow_px >= 0: every pair carries hand flow of that size (else none). A head turn lasts
+// 1 s from each of head_turns_s.
 std::vector<Decision> run_chain(TruthfulModel& model, const TrackerOptions& opt = flag_weighed(),
-                                const Guideline& g = chain(), double hand_flow_px = -1) {
+                                const Guideline& g = chain(), double hand_flow_px = -1,
+                                const std::vector<double>& head_turns_s = {}) {
   auto r = make_tracker_reasoner(opt);
   ReasonerContext ctx{&g, "s", &model};
   std::vector<Decision> out;
@@ -544,6 +546,8 @@ std::vector<Decision> run_chain(TruthfulModel& model, const TrackerOptions& opt 
       p.has_flow = true;
       p.flow.right = FlowVec{hand_flow_px, 0};
     }
+    for (double turn : head_turns_s)
+      if (t >= turn && t < turn + 1.0) p.burst = true;
     if (auto d = r->on_pair(p, ctx)) out.push_back(*d);
   }
   return out;
@@ -631,6 +635,43 @@ TEST(TrackerPolicy, DecisionsNameTheLikeliestStepWhateverThePolicyWaitsFor) {
       EXPECT_EQ(said[0]->about, StepId("a"));
       EXPECT_LT(said[0]->t_s, 5.0);
     }
+  }
+}
+
+// Once the next step has been announced, the next head turn (the person looks around for what
+// it needs) names it once more, in other words: that turn marks the change of step. Only
+// then: turns before any announcement, in the middle of a step, or long after the
+// announcement say nothing, and next_reminder_s < 0 turns the reminder off.
+TEST(TrackerPolicy, AHeadTurnAfterTheNextStepIsAnnouncedNamesItOnceMore) {
+  // a's "next" goes out in its about-to-finish window [32, 40); b's in [72, 80).
+  const std::vector<double> turns{20.0, 39.0, 42.0, 60.0, 95.0};
+  for (const double reminder_s : {15.0, -1.0}) {
+    SCOPED_TRACE(reminder_s);
+    TruthfulModel model;
+    TrackerOptions opt = flag_weighed();
+    opt.next_reminder_s = reminder_s;
+    const auto ds = run_chain(model, opt, chain(), 15.0, turns);
+    std::map<StepId, std::vector<const Decision*>> next_from;  // by the step about to finish
+    for (const auto& d : ds)
+      if (d.deliver && d.kind == Kind::NextStep) next_from[*d.step].push_back(&d);
+    ASSERT_FALSE(next_from["a"].empty());
+    ASSERT_FALSE(next_from["b"].empty());
+    EXPECT_EQ(next_from["a"].front()->about, StepId("b"));
+    EXPECT_GE(next_from["a"].front()->t_s, kStepS - kWindowS);
+    EXPECT_LT(next_from["a"].front()->t_s, 39.0) << "the turn at 39 s comes after it";
+    // b's, at least 15 s before the turn at 95 s.
+    EXPECT_LT(next_from["b"].front()->t_s, 80.0);
+    EXPECT_EQ(next_from["b"].size(), 1u);
+    if (reminder_s < 0) {
+      EXPECT_EQ(next_from["a"].size(), 1u);
+      continue;
+    }
+    // b once more at the turn at 39 s, in other words; the turn at 42 s adds nothing.
+    ASSERT_EQ(next_from["a"].size(), 2u);
+    EXPECT_EQ(next_from["a"][1]->about, StepId("b"));
+    EXPECT_GE(next_from["a"][1]->t_s, 39.0);
+    EXPECT_LT(next_from["a"][1]->t_s, 40.0);
+    EXPECT_NE(next_from["a"][1]->message, next_from["a"][0]->message);
   }
 }
 

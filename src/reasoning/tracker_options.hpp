@@ -98,6 +98,9 @@ struct TrackerOptions {
   double finish_help_any_noisy = 0.2;       // ... that, once the flag proves noisy
   int finish_messages = 2;           // "next" messages per step at most ...
   double finish_repeat_after_w = 2.0;  // ... a repeat only this many status windows after
+  // ... and once more, as a reminder, at the first head turn this long after one of them
+  // (the step changing); negative: never.
+  double next_reminder_s = 15.0;
   // P(the current step is over and the next not begun) to announce the only step that can
   // come next, and to announce the one the model sees coming
   double preannounce_sure_idle = 0.5;

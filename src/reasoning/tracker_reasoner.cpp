@@ -25,6 +25,7 @@ struct PendingMessage {
   std::string text;
   bool urgent = false;
   int needs_reported = -1;  // valid only while the tracker reports this step
+  bool reminder = false;    // "next" once more, as the next step begins
 };
 
 class TrackerReasoner final : public Reasoner {
@@ -119,6 +120,7 @@ class TrackerReasoner final : public Reasoner {
     instructed_.assign(g.size(), false);
     finish_said_s_.assign(g.size(), {});
     hesitated_.assign(g.size(), false);
+    reminded_.assign(g.size(), false);
     reinstructed_.assign(g.size(), false);
     instructed_s_.assign(g.size(), -1e18);
     mistake_for_.assign(g.size(), false);
@@ -128,6 +130,8 @@ class TrackerReasoner final : public Reasoner {
   }
 
   void observe_motion(const SampledPair& p) {
+    // A head turn that starts after a while without one (a turn lasts 0.6-1.5 s).
+    turn_began_ = p.burst && p.t_s - last_burst_s_ > 2.0;
     if (p.burst) last_burst_s_ = p.t_s;
     flow_px_ = p.has_flow ? p.flow.magnitude() : -1;
     if (p.has_flow && flow_px_ < opt_.quiet_px) {
@@ -584,7 +588,13 @@ class TrackerReasoner final : public Reasoner {
     const bool may_finish =
         said_at.empty() || (static_cast<int>(said_at.size()) < opt_.finish_messages &&
                             t - said_at.back() > opt_.finish_repeat_after_w * w);
-    if (may_finish && ending) {
+    // Once "next" has gone out, the next head turn (people look around for what the next step
+    // needs) marks the change of step: the next step is named once more as it begins, when
+    // its guidance counts most (SPEC §5: the next step's period opens as this one ends).
+    const bool remind = opt_.next_reminder_s >= 0 && turn_began_ && !said_at.empty() &&
+                        !reminded_[k] && t - said_at.back() >= 1.0 &&
+                        t - said_at.back() <= opt_.next_reminder_s;
+    if ((may_finish && ending) || remind) {
       auto nxt = filter_->likely_next(filter_->best());
       if (!nxt.empty()) {
         const Step& ns = g.at(static_cast<std::size_t>(nxt.front()));
@@ -594,8 +604,9 @@ class TrackerReasoner final : public Reasoner {
             fresh_text({"Next: " + ns.text, "When \"" + s.text + "\" is done: " + ns.text,
                         "After \"" + s.text + "\", go on with: " + ns.text},
                        said_at.empty() ? 0 : 1);
-        queue({2, t, Kind::NextStep, s.id, ns.id, text, s.critical, reported_});
-      } else if (is_last_step(k, g)) {
+        queue({2, t, Kind::NextStep, s.id, ns.id, text, s.critical, reported_,
+               !(may_finish && ending)});
+      } else if (may_finish && ending && is_last_step(k, g)) {
         // Nothing comes next: the person hears that this is the end of the task.
         const std::string text =
             fresh_text({"Last step: once \"" + s.text + "\" is done, the task is complete.",
@@ -664,7 +675,12 @@ class TrackerReasoner final : public Reasoner {
         instructed_[*about] = true;
         instructed_s_[*about] = t;
       }
-      if (it->kind == Kind::NextStep && step) finish_said_s_[*step].push_back(t);
+      if (it->kind == Kind::NextStep && step) {
+        if (it->reminder)
+          reminded_[*step] = true;
+        else
+          finish_said_s_[*step].push_back(t);
+      }
       d.deliver = true;
       d.trigger = true;
       // A message speaks from the step the policy acts on (before it has moved to any, from
@@ -703,7 +719,9 @@ class TrackerReasoner final : public Reasoner {
   double tokens_ = 3.0;       // model-call token bucket
   double token_s_ = 0;
   double flow_px_ = -1;
+  bool turn_began_ = false;  // a head turn begins at this moment
   std::vector<bool> instructed_, hesitated_, mistake_for_;
+  std::vector<bool> reminded_;  // "next" went out once more for the step, as a reminder
   std::vector<bool> reinstructed_;   // a step's instruction may go out a second time, once
   std::vector<double> instructed_s_;  // when each step's instruction went out
   std::vector<std::vector<double>> coming_s_;   // looks naming a step as coming, help needed

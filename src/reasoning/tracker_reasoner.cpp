@@ -596,6 +596,13 @@ class TrackerReasoner final : public Reasoner {
                         t - said_at.back() <= opt_.next_reminder_s;
     if ((may_finish && ending) || remind) {
       auto nxt = filter_->likely_next(filter_->best());
+      // By the reminder the model may already see which step comes next: the one it named
+      // last (within the call floor), if it can come next in a fair share of the posterior,
+      // is named rather than the best guess the first announcement went by.
+      if (!(may_finish && ending) && last_.step >= 0 && last_.step != reported_ &&
+          t - last_answer_s_ <= opt_.call_floor_s &&
+          filter_->next_probability(last_.step) >= opt_.preannounce_next_share)
+        nxt.insert(nxt.begin(), last_.step);
       if (!nxt.empty()) {
         const Step& ns = g.at(static_cast<std::size_t>(nxt.front()));
         // The same next step may follow several parallel ones, and a second announcement is

@@ -591,15 +591,16 @@ class TrackerReasoner final : public Reasoner {
     // Once "next" has gone out, the next head turn (people look around for what the next step
     // needs) marks the change of step: the next step is named once more as it begins, when
     // its guidance counts most (SPEC §5: the next step's period opens as this one ends).
-    const bool remind = opt_.next_reminder_s >= 0 && turn_began_ && !said_at.empty() &&
-                        !reminded_[k] && t - said_at.back() >= 1.0 &&
+    const bool announce = may_finish && ending;
+    const bool remind = !announce && opt_.next_reminder_s >= 0 && turn_began_ &&
+                        !said_at.empty() && !reminded_[k] && t - said_at.back() >= 1.0 &&
                         t - said_at.back() <= opt_.next_reminder_s;
-    if ((may_finish && ending) || remind) {
+    if (announce || remind) {
       auto nxt = filter_->likely_next(filter_->best());
       // By the reminder the model may already see which step comes next: the one it named
       // last (within the call floor), if it can come next in a fair share of the posterior,
       // is named rather than the best guess the first announcement went by.
-      if (!(may_finish && ending) && last_.step >= 0 && last_.step != reported_ &&
+      if (remind && last_.step >= 0 && last_.step != reported_ &&
           t - last_answer_s_ <= opt_.call_floor_s &&
           filter_->next_probability(last_.step) >= opt_.preannounce_next_share)
         nxt.insert(nxt.begin(), last_.step);
@@ -611,9 +612,8 @@ class TrackerReasoner final : public Reasoner {
             fresh_text({"Next: " + ns.text, "When \"" + s.text + "\" is done: " + ns.text,
                         "After \"" + s.text + "\", go on with: " + ns.text},
                        said_at.empty() ? 0 : 1);
-        queue({2, t, Kind::NextStep, s.id, ns.id, text, s.critical, reported_,
-               !(may_finish && ending)});
-      } else if (may_finish && ending && is_last_step(k, g)) {
+        queue({2, t, Kind::NextStep, s.id, ns.id, text, s.critical, reported_, remind});
+      } else if (announce && is_last_step(k, g)) {
         // Nothing comes next: the person hears that this is the end of the task.
         const std::string text =
             fresh_text({"Last step: once \"" + s.text + "\" is done, the task is complete.",

@@ -685,7 +685,10 @@ TEST(TrackerPolicy, TheReminderNamesTheNextStepTheModelSawLast) {
     TruthfulModel model;
     model.done = "acb";
     if (seen) model.misreading = TruthfulModel::Misreading{38.0, 39.0, "c"};
-    const auto ds = run_chain(model, flag_weighed(), fork, 15.0, {39.0});
+    // Asked at every chance near the end of a, so that a call falls in the misreading.
+    TrackerOptions o = flag_weighed();
+    o.call_near_end_gap_s = 0.0;
+    const auto ds = run_chain(model, o, fork, 15.0, {39.0});
     std::vector<const Decision*> next_a;
     for (const auto& d : ds)
       if (d.deliver && d.kind == Kind::NextStep && d.step == StepId("a")) next_a.push_back(&d);
@@ -906,6 +909,35 @@ TEST(TrackerCalls, AStepSeenBeforeAnUnseenPrerequisiteIsLookedAtAgain) {
   EXPECT_LE(confirmed.front(), 14.0 + TrackerOptions{}.look_gap_s + 0.5);
   EXPECT_TRUE(calls_after("c", 0.0).empty());
   EXPECT_TRUE(calls_after("b", TrackerOptions{}.mistake_confirm_s).empty());
+}
+
+// Past 0.7 of a step's median length the tracker asks whenever it may, so a step running long
+// would take the whole call budget. Once the session has shown motion (here hands at work),
+// those calls come at most every call_near_end_gap_s, leaving the budget to head turns and an
+// uncertain estimate; without motion streams they are all there is, and stay as they were.
+TEST(TrackerCalls, NearTheEndOfAStepCallsAreSpacedOnceMotionIsSeen) {
+  // Calls in the last 12 s of each 40 s step, where the chain's median of 42.5 s puts every
+  // one of them past 0.7 of it, with the spacing at `gap_s`.
+  auto late_calls = [](double gap_s, double hand_flow_px) {
+    TruthfulModel model;
+    TrackerOptions o = flag_weighed();
+    o.call_near_end_gap_s = gap_s;
+    run_chain(model, o, chain(), hand_flow_px);
+    std::vector<double> out;
+    for (double t : model.asked)
+      if (std::fmod(t, kStepS) >= kStepS - 12.0) out.push_back(t);
+    return out;
+  };
+  const auto spaced = late_calls(5.0, 20.0);
+  const auto unspaced = late_calls(0.0, 20.0);
+  ASSERT_FALSE(spaced.empty());
+  EXPECT_LT(spaced.size(), unspaced.size());
+  // Spaced, no two late calls in the same stretch come closer than the gap.
+  for (std::size_t i = 1; i < spaced.size(); ++i)
+    if (std::floor(spaced[i] / kStepS) == std::floor(spaced[i - 1] / kStepS))
+      EXPECT_GE(spaced[i] - spaced[i - 1], 5.0 - 1e-9) << "t=" << spaced[i];
+  // Without motion streams the spacing does not apply.
+  EXPECT_EQ(late_calls(5.0, -1.0), late_calls(0.0, -1.0));
 }
 
 // Announcing the next step opens a stretch in which help is due: the finishing step's

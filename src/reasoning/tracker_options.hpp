@@ -28,7 +28,11 @@ struct TrackerOptions {
   double call_budget_per_min = 14.0;  // token bucket rate ...
   double call_bucket = 4.0;           // ... and depth
   double call_uncertain = 0.75;   // call when the top step marginal is below this
-  double call_near_end = 0.7;     // ... or time in step passes this share of the median
+  double call_near_end = 0.7;     // ... or time in step passes this share of the median,
+  // ... then at most this often, once the session has shown motion: a step running long
+  // would take the whole budget, and the calls that answer a head turn or an uncertain
+  // estimate are the better spent (without motion streams these calls are all there is).
+  double call_near_end_gap_s = 5.0;
   double answer_corr_s = 6.0;        // the same answer again soon adds little: its weight is
   double repeat_answer_weight = 0.2;  // 1 - (1 - this) * exp(-gap / answer_corr_s)
   // The step the policy acts on (messages, alerts, completed steps) moves when the likeliest

@@ -132,6 +132,7 @@ class TrackerReasoner final : public Reasoner {
   void observe_motion(const SampledPair& p) {
     // A head turn that starts after a while without one (a turn lasts 0.6-1.5 s).
     turn_began_ = p.burst && p.t_s - last_burst_s_ > 2.0;
+    motion_seen_ = motion_seen_ || p.burst || p.has_flow;
     if (p.burst) last_burst_s_ = p.t_s;
     flow_px_ = p.has_flow ? p.flow.magnitude() : -1;
     if (p.has_flow && flow_px_ < opt_.quiet_px) {
@@ -178,6 +179,7 @@ class TrackerReasoner final : public Reasoner {
       want = top < opt_.call_uncertain || t - last_burst_s_ < 1.0 ||
              (quiet_for(t) >= 1.0 && quiet_for(t) < 2.0) || t - resumed_s_ < 1.0 ||
              (b.cur >= 0 && !b.idle &&
+              (since >= opt_.call_near_end_gap_s || !motion_seen_) &&
               t - b.enter_s > opt_.call_near_end * filter_->duration(b.cur).median_s()) ||
              (t < confirm_until_s_ && since >= opt_.look_gap_s);
     }
@@ -727,6 +729,7 @@ class TrackerReasoner final : public Reasoner {
   double token_s_ = 0;
   double flow_px_ = -1;
   bool turn_began_ = false;  // a head turn begins at this moment
+  bool motion_seen_ = false;  // the session has motion streams (a head turn or hand flow seen)
   std::vector<bool> instructed_, hesitated_, mistake_for_;
   std::vector<bool> reminded_;  // "next" went out once more for the step, as a reminder
   std::vector<bool> reinstructed_;   // a step's instruction may go out a second time, once

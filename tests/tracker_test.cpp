@@ -386,11 +386,13 @@ TEST_P(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
   EXPECT_GT(tr.acc_p, seed.acc_p + 0.045);
   EXPECT_GT(tr.msg_precision, seed.msg_precision + 0.15);
   // STS: the seed's messages are for its window's active step, which lags as a step starts.
-  // With errors in 3 s runs the tracker is ahead (0.443 against 0.393); with 1 s runs the
-  // seed's vote is right sooner and its answer every second wins (0.462 against 0.456).
+  // With errors in 3 s runs the tracker is well ahead (0.447 against 0.393); with 1 s runs the
+  // seed's vote is right sooner, and the tracker leads narrowly (0.470 against 0.462; before
+  // its near-end calls were spaced, the seed led, 0.462 against 0.456).
   if (GetParam() == 3.0) EXPECT_GT(tr.sts, seed.sts + 0.03);
+  EXPECT_GT(tr.sts, seed.sts);
   // The goals this tracker meets, held so that a change cannot lose them unnoticed.
-  // Acc-P meets its 0.82 on all 275 recordings (0.832 with 3 s runs); on this third, 0.824.
+  // Acc-P meets its 0.82 on all 275 recordings (0.837 with 3 s runs); on this third, 0.828.
   EXPECT_GE(tr.acc_p, 0.81);
   EXPECT_GE(tr.status_acc, 0.75);
   EXPECT_GE(tr.msg_precision, 0.60);

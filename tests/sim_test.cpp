@@ -655,6 +655,50 @@ TEST(SimModel, TriggerNoiseFlipsThatShareOfRightAnswersFlags) {
   EXPECT_NEAR(double(flipped_in) / in, 0.2, 0.05);  // inside the periods as outside
 }
 
+// status_accuracy sets the share of right answers whose status is right; the steps they name
+// and their flags are those of the default model, and a wrong status is one of the other three.
+TEST(SimModel, StatusAccuracySetsTheShareOfRightStatuses) {
+  const LongTask t = long_task();
+  SimModelOptions o;
+  o.accuracy = 1.0;
+  auto usual = make_simulated_model(t.g, t.truth, o);
+  o.status_accuracy = 0.5;
+  auto vague = make_simulated_model(t.g, t.truth, o);
+  int n = 0, right_usual = 0, right_vague = 0;
+  std::map<Status, int> said_in_progress_as;  // what the vague model says mid-step
+  for (double at = t.truth.steps.front().start_s; at < t.end_s; at += 0.5) {
+    ModelQuery q;
+    q.t_s = at;
+    const auto a = usual->ask(q).answer;
+    const auto b = vague->ask(q).answer;
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->step, b->step);
+    EXPECT_EQ(a->trigger, b->trigger);
+    Status truth_status = Status::Transition;
+    for (const auto& seg : t.truth.steps) {
+      if (at < seg.start_s || at >= seg.end_s) continue;
+      const double w = status_window_s(seg.start_s, seg.end_s);
+      truth_status = at < seg.start_s + w    ? Status::JustStart
+                     : at >= seg.end_s - w ? Status::AboutToFinish
+                                           : Status::InProgress;
+    }
+    ++n;
+    right_usual += a->status == truth_status;
+    right_vague += b->status == truth_status;
+    if (truth_status == Status::InProgress) ++said_in_progress_as[b->status];
+  }
+  ASSERT_GT(n, 1000);
+  EXPECT_NEAR(double(right_usual) / n, 0.85, 0.04);
+  EXPECT_NEAR(double(right_vague) / n, 0.5, 0.04);
+  // Wrong statuses spread over the other three, about a sixth each.
+  const int mid = said_in_progress_as[Status::InProgress] + said_in_progress_as[Status::JustStart] +
+                  said_in_progress_as[Status::AboutToFinish] +
+                  said_in_progress_as[Status::Transition];
+  ASSERT_GT(mid, 500);
+  for (Status s : {Status::JustStart, Status::AboutToFinish, Status::Transition})
+    EXPECT_NEAR(double(said_in_progress_as[s]) / mid, 0.5 / 3, 0.05) << to_string(s);
+}
+
 TEST(SimModel, AnswerDependsOnQueryTimeNotOnCallOrder) {
   const LongTask t = long_task();
   SimModelOptions o;

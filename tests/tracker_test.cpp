@@ -386,13 +386,13 @@ TEST_P(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
   EXPECT_GT(tr.acc_p, seed.acc_p + 0.045);
   EXPECT_GT(tr.msg_precision, seed.msg_precision + 0.15);
   // STS: the seed's messages are for its window's active step, which lags as a step starts.
-  // With errors in 3 s runs the tracker is well ahead (0.447 against 0.393); with 1 s runs the
-  // seed's vote is right sooner, and the tracker leads narrowly (0.470 against 0.462; before
+  // With errors in 3 s runs the tracker is well ahead (0.453 against 0.393); with 1 s runs the
+  // seed's vote is right sooner, and the tracker leads narrowly (0.476 against 0.462; before
   // its near-end calls were spaced, the seed led, 0.462 against 0.456).
   if (GetParam() == 3.0) EXPECT_GT(tr.sts, seed.sts + 0.03);
   EXPECT_GT(tr.sts, seed.sts);
   // The goals this tracker meets, held so that a change cannot lose them unnoticed.
-  // Acc-P meets its 0.82 on all 275 recordings (0.837 with 3 s runs); on this third, 0.828.
+  // Acc-P meets its 0.82 on all 275 recordings (0.837 with 3 s runs); on this third, 0.830.
   EXPECT_GE(tr.acc_p, 0.81);
   EXPECT_GE(tr.status_acc, 0.75);
   EXPECT_GE(tr.msg_precision, 0.60);
@@ -410,18 +410,19 @@ INSTANTIATE_TEST_SUITE_P(ErrorRuns, TrackerVersusSeed, ::testing::Values(3.0, 1.
 
 // Away from the simulator's most generous settings: a help flag wrong on 15% of right answers
 // or one that says nothing (a coin toss), no motion streams at all (every pair a key moment,
-// no motion evidence), or wrong answers that name any step alike rather than mostly the steps
-// around the true one. The tracker stays ahead where it does not need what was taken away; the
+// no motion evidence), wrong answers that name any step alike rather than mostly the steps
+// around the true one, or a status right on 60% of right answers rather than 85%. The tracker stays ahead where it does not need what was taken away; the
 // figures it loses are printed.
-TEST(TrackerVersusSeedRobustness, NoisyFlagNoMotionStreamsOrErrorsAnywhere) {
+TEST(TrackerVersusSeedRobustness, NoisyFlagNoMotionStreamsErrorsAnywhereOrVagueStatus) {
   const std::vector<EvalCase>& cases = third_of_training();
-  enum class Harder { NoisyFlag, RandomFlag, NoMotion, ErrorsAnywhere };
-  for (const Harder harder :
-       {Harder::NoisyFlag, Harder::RandomFlag, Harder::NoMotion, Harder::ErrorsAnywhere}) {
-    const char* what = harder == Harder::NoisyFlag    ? "trigger noise 0.15"
-                       : harder == Harder::RandomFlag ? "trigger noise 0.5"
-                       : harder == Harder::NoMotion   ? "no motion streams"
-                                                      : "wrong steps anywhere";
+  enum class Harder { NoisyFlag, RandomFlag, NoMotion, ErrorsAnywhere, VagueStatus };
+  for (const Harder harder : {Harder::NoisyFlag, Harder::RandomFlag, Harder::NoMotion,
+                              Harder::ErrorsAnywhere, Harder::VagueStatus}) {
+    const char* what = harder == Harder::NoisyFlag        ? "trigger noise 0.15"
+                       : harder == Harder::RandomFlag     ? "trigger noise 0.5"
+                       : harder == Harder::NoMotion       ? "no motion streams"
+                       : harder == Harder::ErrorsAnywhere ? "wrong steps anywhere"
+                                                          : "status accuracy 0.6";
     SCOPED_TRACE(what);
     EvalOptions opt;
     opt.reasoners = {"seed", "tracker"};
@@ -432,6 +433,7 @@ TEST(TrackerVersusSeedRobustness, NoisyFlagNoMotionStreamsOrErrorsAnywhere) {
     if (harder == Harder::RandomFlag) opt.trigger_noise = 0.5;
     if (harder == Harder::NoMotion) opt.imu = opt.hand_motion = false;
     if (harder == Harder::ErrorsAnywhere) opt.errors_nearby = false;
+    if (harder == Harder::VagueStatus) opt.status_accuracy = 0.6;
     const auto r = run_evaluation(cases, opt);
     ASSERT_EQ(r.summary.size(), 2u);
     const Metrics& seed = r.summary[0].metrics;
@@ -462,6 +464,11 @@ TEST(TrackerVersusSeedRobustness, NoisyFlagNoMotionStreamsOrErrorsAnywhere) {
       EXPECT_GT(tr.sts, seed.sts + 0.02);
     }
     if (harder == Harder::ErrorsAnywhere) EXPECT_GT(tr.acc_p, seed.acc_p + 0.02);
+    // A status often wrong: the seed reports it as it comes, the tracker from durations and
+    // the status answers together. The seed's STS leads here (0.434 against 0.397): its
+    // messages come again each time the status it hears changes, while the tracker times its
+    // own by the statuses it hears.
+    if (harder == Harder::VagueStatus) EXPECT_GT(tr.status_acc, seed.status_acc + 0.3);
   }
 }
 
@@ -993,7 +1000,29 @@ TEST(HelpFlag, WorthWeighingOnlyWhenItSaysMoreThanTheStatus) {
   auto random = [](int i, Status) { return (i * 7 + 3) % 11 < 5; };
   EXPECT_TRUE(judge(where_needed, 60));
   EXPECT_FALSE(judge(restating, 60));
-  EXPECT_FALSE(judge(random, 60));
+  EXPECT_FALSE(judge(random, 60));  // flagged 0.03 more often when not "in progress"
+  // Where help is due, read through a status that is often wrong: the contrast is smaller
+  // (0.47 against 0.30 here), still well above a coin toss's, and the flag is weighed; it was
+  // not when 0.2 was asked of it.
+  auto vague_status = [](int i, Status s) {
+    return s != Status::InProgress ? (i * 7 + 3) % 11 < 5 : (i * 5 + 1) % 13 < 4;
+  };
+  EXPECT_TRUE(judge(vague_status, 60));
+  HelpFlagOptions strict = opt;
+  strict.min_contrast = 0.2;
+  EXPECT_FALSE(judge(vague_status, 60, strict));
+  // The same contrast on fewer answers is not enough: a flag at random shows as much by chance.
+  auto judged_on = [&](int rounds) {
+    HelpFlag f;
+    for (int r = 0; r < rounds; ++r)
+      for (int i = 0; i < 12; ++i) {
+        f.add(Status::InProgress, i < 3);     // a quarter
+        f.add(Status::AboutToFinish, i < 5);  // 0.42
+      }
+    return f.informative(opt);
+  };
+  EXPECT_FALSE(judged_on(1));  // 24 answers
+  EXPECT_TRUE(judged_on(2));   // 48
   EXPECT_TRUE(judge(where_needed, 12));
   EXPECT_FALSE(judge(where_needed, 8));  // too few answers to judge: not weighed yet ...
   HelpFlagOptions trusting = opt;

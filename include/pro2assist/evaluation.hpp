@@ -45,6 +45,7 @@ struct EvalOptions {
   std::optional<HttpModelOptions> endpoint;
   double error_run_s = 3.0;             // the simulated model's mean run of wrong answers
   double trigger_noise = 0.0;           // ... and share of right answers with the flag flipped
+  double status_accuracy = 0.85;        // ... and share of right answers with the status right
   bool errors_nearby = true;            // ... whose wrong runs favour the steps around the
                                         // true one (else: any step, uniformly)
   bool imu = true;                      // motion streams replayed (--sensors): the IMU ...

@@ -39,6 +39,8 @@ struct SimModelOptions {
   double latency_s = 0.0;         // reported latency (no sleeping)
   double trigger_noise = 0.0;     // share of right answers whose help flag is flipped (0: the
                                   // flag is on exactly in the proactive periods)
+  double status_accuracy = 0.85;  // share of right answers whose status is right too (a wrong
+                                  // status is one of the other three, uniformly)
   bool errors_nearby = true;      // a wrong run names a step around the true one 70% of the
                                   // time (the previous or next one), else any step; false: any
                                   // step, uniformly

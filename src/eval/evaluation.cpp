@@ -186,6 +186,7 @@ std::unique_ptr<ModelClient> eval_model(const EvalCase& c, double accuracy, cons
   mopt.accuracy = accuracy;
   mopt.mean_error_s = opt.error_run_s;
   mopt.trigger_noise = opt.trigger_noise;
+  mopt.status_accuracy = opt.status_accuracy;
   mopt.errors_nearby = opt.errors_nearby;
   mopt.seed = opt.seed ^ sim::hash_string(c.id);
   return make_simulated_model(*c.guideline, c.truth, mopt);
@@ -294,6 +295,7 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
                   {"model", model_kind(opt)},
                   {"error_run_s", opt.error_run_s},
                   {"trigger_noise", opt.trigger_noise},
+                  {"status_accuracy", opt.status_accuracy},
                   {"wrong_steps", opt.errors_nearby ? "nearby" : "anywhere"},
                   {"sensors", sensors_name(opt)},
                   {"seed", opt.seed},

@@ -567,6 +567,9 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
     if (opt.trigger_noise > 0)
       h += "<dt>Model help flag</dt><dd>flipped on " + fixed(100 * opt.trigger_noise, 0) +
            "% of right answers</dd>";
+    if (opt.status_accuracy != EvalOptions{}.status_accuracy)
+      h += "<dt>Model status</dt><dd>right on " + fixed(100 * opt.status_accuracy, 0) +
+           "% of right answers</dd>";
   }
   if (sensors_name(opt) != "all")
     h += "<dt>Motion streams</dt><dd>" + sensors_name(opt) + "</dd>";

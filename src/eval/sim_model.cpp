@@ -19,7 +19,6 @@ namespace {
 
 using sim::Rng;
 
-constexpr double kStatusRightP = 0.85;
 constexpr double kWrongTriggerP = 0.3;
 
 // What is true at a moment: the step to report, its status, and every step that counts as
@@ -63,6 +62,7 @@ class SimulatedModel : public ModelClient {
     opt_.accuracy = std::clamp(opt_.accuracy, 0.0, 1.0);
     opt_.mean_error_s = std::max(opt_.mean_error_s, 0.01);
     opt_.trigger_noise = std::clamp(opt_.trigger_noise, 0.0, 1.0);
+    opt_.status_accuracy = std::clamp(opt_.status_accuracy, 0.0, 1.0);
     // The scorer's own periods: when the model is right, its trigger is what gets credit.
     periods_ = proactive_periods(truth_);
   }
@@ -82,7 +82,7 @@ class SimulatedModel : public ModelClient {
     ModelAnswer a;
     if (!run.wrong) {
       a.step = truth.step;
-      a.status = rng.chance(kStatusRightP) ? truth.status : other_status(truth.status, rng);
+      a.status = rng.chance(opt_.status_accuracy) ? truth.status : other_status(truth.status, rng);
       a.trigger = in_proactive_period(t_s);
       if (opt_.trigger_noise > 0 && rng.chance(opt_.trigger_noise)) a.trigger = !a.trigger;
     } else {

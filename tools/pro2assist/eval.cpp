@@ -34,6 +34,7 @@ struct EvalArgs {
   double error_run_s = EvalOptions{}.error_run_s;
   std::string sensors = "all";
   double trigger_noise = 0.0;
+  double status_accuracy = EvalOptions{}.status_accuracy;
   std::string wrong_steps = "nearby";
   std::string decision_model;
   bool leave_one_out = false;
@@ -182,6 +183,9 @@ std::string command_line(const EvalArgs& a) {
     cmd += " --accuracy " + join(accuracies) + fmt::format(" --error-run {:g}", a.error_run_s) +
            (a.trigger_noise > 0 ? fmt::format(" --trigger-noise {:g}", a.trigger_noise)
                                 : std::string()) +
+           (a.status_accuracy != EvalOptions{}.status_accuracy
+                ? fmt::format(" --status-accuracy {:g}", a.status_accuracy)
+                : std::string()) +
            (a.wrong_steps != "nearby" ? " --wrong-steps " + a.wrong_steps : std::string());
   }
   if (a.sensors != "all") cmd += " --sensors " + a.sensors;
@@ -230,6 +234,7 @@ int run(const EvalArgs& a) {
   }
   opt.error_run_s = a.error_run_s;
   opt.trigger_noise = a.trigger_noise;
+  opt.status_accuracy = a.status_accuracy;
   opt.errors_nearby = a.wrong_steps == "nearby";
   if (!a.decision_model.empty()) opt.reasoner.decision_model = load_decision_model(a.decision_model);
   opt.imu = a.sensors == "all" || a.sensors == "imu";
@@ -302,6 +307,11 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--trigger-noise", args->trigger_noise,
                   "Simulated model: share of its right answers whose help flag (trigger) is "
                   "flipped; 0 puts it on exactly in the proactive periods")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--status-accuracy", args->status_accuracy,
+                  "Simulated model: share of its right answers (right step) whose status is "
+                  "right too; a wrong status is one of the other three")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--wrong-steps", args->wrong_steps,

@@ -467,6 +467,19 @@ LongTask long_task() {
   return t;
 }
 
+// The status the scorer would count as right at a moment (SPEC §5): the phase of the segment
+// under way, "transition" between segments.
+Status scorer_status(const Annotations& truth, double at) {
+  for (const auto& seg : truth.steps) {
+    if (at < seg.start_s || at >= seg.end_s) continue;
+    const double w = status_window_s(seg.start_s, seg.end_s);
+    return at < seg.start_s + w ? Status::JustStart
+           : at >= seg.end_s - w ? Status::AboutToFinish
+                                 : Status::InProgress;
+  }
+  return Status::Transition;
+}
+
 // Steps that count as right at t (SPEC §5: both neighbours in a transition).
 std::vector<StepId> right_steps(const Annotations& truth, double t_s) {
   const auto& segs = truth.steps;
@@ -593,15 +606,7 @@ TEST(SimModel, RightAnswersCarryTrueStatusTriggerAndResponse) {
     EXPECT_EQ(r.latency_s, 0.7);
     const ModelAnswer& a = *r.answer;
     ++n;
-    // The status the scorer would count as right.
-    Status truth_status = Status::Transition;
-    for (const auto& seg : t.truth.steps) {
-      if (at < seg.start_s || at >= seg.end_s) continue;
-      const double w = status_window_s(seg.start_s, seg.end_s);
-      truth_status = at < seg.start_s + w    ? Status::JustStart
-                     : at >= seg.end_s - w ? Status::AboutToFinish
-                                           : Status::InProgress;
-    }
+    const Status truth_status = scorer_status(t.truth, at);
     status_right += a.status == truth_status;
     const bool in_period = std::any_of(periods.begin(), periods.end(), [&](const Period& p) {
       return p.start_s <= at && at <= p.end_s;
@@ -674,14 +679,7 @@ TEST(SimModel, StatusAccuracySetsTheShareOfRightStatuses) {
     ASSERT_TRUE(a && b);
     EXPECT_EQ(a->step, b->step);
     EXPECT_EQ(a->trigger, b->trigger);
-    Status truth_status = Status::Transition;
-    for (const auto& seg : t.truth.steps) {
-      if (at < seg.start_s || at >= seg.end_s) continue;
-      const double w = status_window_s(seg.start_s, seg.end_s);
-      truth_status = at < seg.start_s + w    ? Status::JustStart
-                     : at >= seg.end_s - w ? Status::AboutToFinish
-                                           : Status::InProgress;
-    }
+    const Status truth_status = scorer_status(t.truth, at);
     ++n;
     right_usual += a->status == truth_status;
     right_vague += b->status == truth_status;

@@ -91,7 +91,7 @@ const sessions = new Map();
 function load(id) {
   if (sessions.has(id)) return sessions.get(id);
   const dir = folders.get(id);
-  if (!dir) throw new Error(`unknown session_id ${JSON.stringify(id)}`);
+  if (!dir) throw Object.assign(new Error(`unknown session_id ${JSON.stringify(id)}`), { code: 404 });
   const truth = JSON.parse(readFileSync(join(dir, "annotations.json"), "utf8"));
   const guideline = JSON.parse(readFileSync(join(dir, "guideline.json"), "utf8"));
   const ids = guideline.steps.map((s) => String(s.id));
@@ -207,7 +207,8 @@ const server = createServer((req, res) => {
     try {
       a = answer(md.session_id, t);
     } catch (e) {
-      return reply(res, 404, e.message);
+      // An unknown session is the client's mistake; a folder that cannot be read, ours.
+      return reply(res, e.code === 404 ? 404 : 500, e.message);
     }
     reply(res, 200, {
       id: `sim-${md.session_id}-${md.t_s}`, object: "chat.completion", model: "independent-sim",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds (if needed) and runs every test: unit, integration against a loopback model server,
-# dataset tests on ../shared, and the browser test of the HTML report.
+# Builds (if needed) and runs every test: unit, integration against loopback model servers
+# (scripts/independent-sim.mjs among them), dataset tests on ../shared, and the browser test of
+# the HTML report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f build/CMakeCache.txt ]; then cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo; fi

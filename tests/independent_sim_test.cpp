@@ -8,9 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,15 +31,6 @@ const fs::path kScript = fs::path(P2A_SOURCE_DIR) / "scripts" / "independent-sim
 const fs::path kCaptainCook = fs::path(P2A_SHARED_DIR) / "datasets" / "captaincook4d";
 const fs::path kTmp = fs::path(P2A_TEST_TMP) / "independent_sim";
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
 // The server as a child process: started with `args`, stopped when this goes out of scope.
 class SimServer {
  public:
@@ -53,7 +42,7 @@ class SimServer {
     pid_ = std::atoi(r.out.c_str());
     // It says where it listens once it does.
     for (int i = 0; i < 100 && url_.empty(); ++i) {
-      const std::string text = slurp(log_);
+      const std::string text = read_file(log_);
       const auto at = text.find("listening on ");
       if (at != std::string::npos) {
         const auto end = text.find(' ', at + 13);
@@ -67,7 +56,7 @@ class SimServer {
     if (pid_ > 0) ::kill(pid_, SIGTERM);
   }
   const std::string& url() const { return url_; }
-  std::string log() const { return slurp(log_); }
+  std::string log() const { return read_file(log_); }
 
  private:
   fs::path log_;
@@ -187,7 +176,7 @@ TEST_F(IndependentSim, TrackerLeadsTheSeedOnStepsStatusAndPrecision) {
                                " --reasoners seed,tracker --jobs 2 --report " + quoted(report) +
                                " 2>&1");
   ASSERT_EQ(r.code, 0) << r.out;
-  const json j = json::parse(slurp(report / "results.json"));
+  const json j = json::parse(read_file(report / "results.json"));
   std::map<std::string, json> row;
   for (const auto& s : j.at("summary")) row[s.at("reasoner").get<std::string>()] = s;
   ASSERT_TRUE(row.count("seed") && row.count("tracker")) << j.at("summary").dump();

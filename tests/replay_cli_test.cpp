@@ -18,6 +18,7 @@
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/reasoner.hpp"
 #include "support/fake_openai_server.hpp"
+#include "support/shell.hpp"
 
 namespace p2a {
 namespace {
@@ -35,15 +36,6 @@ fs::path tmp_dir(const std::string& name) {
   return dir;
 }
 
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
 struct CliRun {
   int code = -1;
   std::string out, err;
@@ -58,8 +50,8 @@ CliRun run_cli(const std::string& args, const std::string& name) {
   const int rc = std::system(cmd.c_str());
   CliRun r;
   r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
+  r.out = read_file(out);
+  r.err = read_file(err);
   return r;
 }
 
@@ -325,7 +317,7 @@ TEST(ReplayCli, SessionWithOnlyGroundTruthReplaysToItsEnd) {
   std::ofstream(dir / "session.json") << json{{"session_id", "truth-only"}, {"task", "tea"}}.dump();
   fs::copy_file(kSource / "examples" / "tea-session" / "annotations.json",
                 dir / "annotations.json");
-  const json truth = json::parse(slurp(dir / "annotations.json"));
+  const json truth = json::parse(read_file(dir / "annotations.json"));
   double last_end = 0;
   for (const auto& seg : truth["steps"]) last_end = std::max(last_end, seg["end_s"].get<double>());
   ASSERT_GT(last_end, 60.0);
@@ -508,7 +500,7 @@ TEST(ReplayCli, TaskFolderPicksByTheSpokenRequest) {
   const fs::path dir = tmp_dir("cc-1_7-vague") / "session";
   fs::create_directories(dir);
   for (const char* f : {"imu.csv", "hand_motion.csv"}) fs::copy_file(src / f, dir / f);
-  json meta = json::parse(slurp(src / "session.json"));
+  json meta = json::parse(read_file(src / "session.json"));
   const std::string recipe = meta.at("task");
   ASSERT_NE(meta.value("instruction", "").find("Microwave Egg Sandwich"), std::string::npos);
   meta["task"] = "lunch";
@@ -527,7 +519,7 @@ TEST(ReplayCli, TaskFolderPicksByTheSpokenRequest) {
 TEST(EvalCli, EveryReasonerAgainstAModelServerInOnePass) {
   const fs::path dir = captaincook_session("eval");
   ASSERT_TRUE(fs::exists(dir / "annotations.json"));
-  const json truth = json::parse(slurp(dir / "annotations.json"));
+  const json truth = json::parse(read_file(dir / "annotations.json"));
   FakeOpenAIServer server;
   server.set_answer([&](const json& req) -> json {
     const double t_s = std::stod(req.at("metadata").at("t_s").get<std::string>());
@@ -549,7 +541,7 @@ TEST(EvalCli, EveryReasonerAgainstAModelServerInOnePass) {
             4)  // the main table and the STS table
       << r.out;
 
-  const json results = json::parse(slurp(report / "results.json"));
+  const json results = json::parse(read_file(report / "results.json"));
   EXPECT_EQ(results["options"]["model"], "endpoint");
   EXPECT_EQ(results["options"]["endpoint"], server.base_url());
   EXPECT_EQ(results["options"]["endpoint_model"], "their-sim");
@@ -571,7 +563,7 @@ TEST(EvalCli, EveryReasonerAgainstAModelServerInOnePass) {
     EXPECT_EQ(req["metadata"]["session_id"], "1_7");
     EXPECT_EQ(req["model"], "their-sim");
   }
-  const std::string html = slurp(report / "report.html");
+  const std::string html = read_file(report / "report.html");
   EXPECT_NE(html.find(server.base_url()), std::string::npos);
   EXPECT_NE(html.find("One model server: there is no accuracy to sweep"), std::string::npos);
   EXPECT_NE(html.find("every reasoner against the model server."), std::string::npos);

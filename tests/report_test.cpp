@@ -93,13 +93,6 @@ std::size_t count(const std::string& hay, const std::string& needle) {
   return n;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The part of `doc` from the first `from` to the following `to`.
 std::string between(const std::string& doc, const std::string& from, const std::string& to) {
   const auto a = doc.find(from);
@@ -371,7 +364,7 @@ TEST(HtmlReport, SummaryTableHoldsTheGivenMetrics) {
   ReportInfo info;
   info.source = "/data/sessions";
   write_html_report(file, h.results, h.opt, h.cases, 6, info);
-  const std::string html = slurp(file);
+  const std::string html = read_file(file);
   EXPECT_EQ(check_balanced(html), "");
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   // Self-contained: nothing loaded from elsewhere.
@@ -410,7 +403,7 @@ TEST(HtmlReport, SweepChartHasALinePerReasonerWithItsPoints) {
   const HandMade h = hand_made();
   const fs::path file = scratch("sweep") / "report.html";
   write_html_report(file, h.results, h.opt, h.cases, 0);
-  const std::string html = slurp(file);
+  const std::string html = read_file(file);
   const std::string chart =
       between(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sweep-chart\"", "</svg>");
   ASSERT_FALSE(chart.empty());
@@ -428,7 +421,7 @@ TEST(HtmlReport, SaysWhyThereAreNoTimelinesWithoutDecisions) {
   for (auto& run : h.results.runs) run.decisions.clear();
   const fs::path file = scratch("nodecisions") / "report.html";
   write_html_report(file, h.results, h.opt, h.cases);
-  const std::string html = slurp(file);
+  const std::string html = read_file(file);
   EXPECT_EQ(count(html, "class=\"timeline\""), 0u);
   EXPECT_NE(html.find("decisions were not kept"), std::string::npos);
 }
@@ -444,7 +437,7 @@ TEST(HtmlReport, WithoutAModelSaysSoAndSweepsNothing) {
   for (auto& r : h.results.runs) r.accuracy = 0.0;
   const fs::path file = scratch("nomodel") / "report.html";
   write_html_report(file, h.results, h.opt, h.cases, 6);
-  const std::string html = slurp(file);
+  const std::string html = read_file(file);
   EXPECT_EQ(check_balanced(html), "");
   EXPECT_NE(html.find("none: every reasoner without a model"), std::string::npos);
   EXPECT_EQ(html.find("Model accuracies"), std::string::npos);
@@ -476,7 +469,7 @@ TEST(HtmlReport, AgainstAModelServerNamesItAndCountsFailedCalls) {
   }
   const fs::path file = scratch("server") / "report.html";
   write_html_report(file, h.results, h.opt, h.cases, 6);
-  const std::string html = slurp(file);
+  const std::string html = read_file(file);
   EXPECT_EQ(check_balanced(html), "");
   EXPECT_NE(html.find("server <code>http://127.0.0.1:8080/v1</code> (model qwen&lt;vl&gt;)"),
             std::string::npos);
@@ -502,7 +495,7 @@ TEST(ReplayReport, ShowsMetricsTimelineAndMessages) {
   const Annotations truth = tea_truth();
   const fs::path file = scratch("replay") / "r.html";
   write_replay_report(file, g, &truth, stream_a(), "Replay of <x>");
-  const std::string html = slurp(file);
+  const std::string html = read_file(file);
   EXPECT_EQ(check_balanced(html), "");
   EXPECT_NE(html.find("<title>Replay of &lt;x&gt;</title>"), std::string::npos);
   const Metrics m = score(g, truth, stream_a());
@@ -511,7 +504,7 @@ TEST(ReplayReport, ShowsMetricsTimelineAndMessages) {
   EXPECT_EQ(count(html, "class=\"gt-bar\""), 3u);
 
   write_replay_report(file, g, nullptr, stream_a(), "no truth");
-  const std::string bare = slurp(file);
+  const std::string bare = read_file(file);
   EXPECT_EQ(count(bare, "class=\"gt-bar\""), 0u);
   EXPECT_EQ(bare.find("<table class=\"summary\">"), std::string::npos);
   EXPECT_NE(bare.find("No annotations.json"), std::string::npos);
@@ -541,7 +534,7 @@ TEST(ReportCommand, DrawsAReplayOfASimulatedSession) {
   const fs::path html_file = dir / "d.html";
   EXPECT_NE(rep.out.find(html_file.string()), std::string::npos) << rep.out;
   ASSERT_TRUE(fs::exists(html_file));
-  const std::string html = slurp(html_file);
+  const std::string html = read_file(html_file);
   EXPECT_EQ(check_balanced(html), "");
 
   const Annotations truth = read_annotations(session / "annotations.json");

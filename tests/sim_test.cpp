@@ -480,6 +480,19 @@ Status scorer_status(const Annotations& truth, double at) {
   return Status::Transition;
 }
 
+// Asks two models every 0.5 s over the task and hands both answers to `check`.
+template <typename Check>
+void ask_both(const LongTask& t, ModelClient& a, ModelClient& b, Check check) {
+  for (double at = t.truth.steps.front().start_s; at < t.end_s; at += 0.5) {
+    ModelQuery q;
+    q.t_s = at;
+    const auto x = a.ask(q).answer;
+    const auto y = b.ask(q).answer;
+    ASSERT_TRUE(x && y);
+    check(at, *x, *y);
+  }
+}
+
 // Steps that count as right at t (SPEC §5: both neighbours in a transition).
 std::vector<StepId> right_steps(const Annotations& truth, double t_s) {
   const auto& segs = truth.steps;
@@ -638,23 +651,18 @@ TEST(SimModel, TriggerNoiseFlipsThatShareOfRightAnswersFlags) {
   o.trigger_noise = 0.2;
   auto noisy = make_simulated_model(t.g, t.truth, o);
   int n = 0, flipped = 0, flipped_in = 0, in = 0;
-  for (double at = t.truth.steps.front().start_s; at < t.end_s; at += 0.5) {
-    ModelQuery q;
-    q.t_s = at;
-    const auto a = clean->ask(q).answer;
-    const auto b = noisy->ask(q).answer;
-    ASSERT_TRUE(a && b);
-    EXPECT_EQ(a->step, b->step);
-    EXPECT_EQ(a->status, b->status);
-    EXPECT_EQ(b->response.empty(), !b->trigger);  // a flagged answer still says what to do
+  ask_both(t, *clean, *noisy, [&](double at, const ModelAnswer& a, const ModelAnswer& b) {
+    EXPECT_EQ(a.step, b.step);
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(b.response.empty(), !b.trigger);  // a flagged answer still says what to do
     const bool in_period = std::any_of(periods.begin(), periods.end(), [&](const Period& p) {
       return p.start_s <= at && at <= p.end_s;
     });
     ++n;
     in += in_period;
-    flipped += a->trigger != b->trigger;
-    flipped_in += in_period && a->trigger != b->trigger;
-  }
+    flipped += a.trigger != b.trigger;
+    flipped_in += in_period && a.trigger != b.trigger;
+  });
   EXPECT_NEAR(double(flipped) / n, 0.2, 0.03);
   ASSERT_GT(in, 200);
   EXPECT_NEAR(double(flipped_in) / in, 0.2, 0.05);  // inside the periods as outside
@@ -671,20 +679,15 @@ TEST(SimModel, StatusAccuracySetsTheShareOfRightStatuses) {
   auto vague = make_simulated_model(t.g, t.truth, o);
   int n = 0, right_usual = 0, right_vague = 0;
   std::map<Status, int> said_in_progress_as;  // what the vague model says mid-step
-  for (double at = t.truth.steps.front().start_s; at < t.end_s; at += 0.5) {
-    ModelQuery q;
-    q.t_s = at;
-    const auto a = usual->ask(q).answer;
-    const auto b = vague->ask(q).answer;
-    ASSERT_TRUE(a && b);
-    EXPECT_EQ(a->step, b->step);
-    EXPECT_EQ(a->trigger, b->trigger);
+  ask_both(t, *usual, *vague, [&](double at, const ModelAnswer& a, const ModelAnswer& b) {
+    EXPECT_EQ(a.step, b.step);
+    EXPECT_EQ(a.trigger, b.trigger);
     const Status truth_status = scorer_status(t.truth, at);
     ++n;
-    right_usual += a->status == truth_status;
-    right_vague += b->status == truth_status;
-    if (truth_status == Status::InProgress) ++said_in_progress_as[b->status];
-  }
+    right_usual += a.status == truth_status;
+    right_vague += b.status == truth_status;
+    if (truth_status == Status::InProgress) ++said_in_progress_as[b.status];
+  });
   ASSERT_GT(n, 1000);
   EXPECT_NEAR(double(right_usual) / n, 0.85, 0.04);
   EXPECT_NEAR(double(right_vague) / n, 0.5, 0.04);

@@ -700,6 +700,36 @@ TEST(SimModel, StatusAccuracySetsTheShareOfRightStatuses) {
     EXPECT_NEAR(double(said_in_progress_as[s]) / mid, 0.5 / 3, 0.05) << to_string(s);
 }
 
+// wrong_trigger sets how often a wrong answer's help flag is on; right answers, and the steps
+// and statuses of all answers, are those of the default model (0.3).
+TEST(SimModel, WrongTriggerSetsTheFlagRateOfWrongAnswers) {
+  const LongTask t = long_task();
+  SimModelOptions o;
+  o.accuracy = 0.5;
+  auto usual = make_simulated_model(t.g, t.truth, o);
+  o.wrong_trigger = 0.6;
+  auto flaggy = make_simulated_model(t.g, t.truth, o);
+  int wrong = 0, flagged_usual = 0, flagged_flaggy = 0, right = 0;
+  ask_both(t, *usual, *flaggy, [&](double at, const ModelAnswer& a, const ModelAnswer& b) {
+    EXPECT_EQ(a.step, b.step);
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(b.response.empty(), !b.trigger);
+    const auto ok = right_steps(t.truth, at);
+    if (std::find(ok.begin(), ok.end(), a.step) != ok.end()) {
+      ++right;
+      EXPECT_EQ(a.trigger, b.trigger) << "t=" << at;
+      return;
+    }
+    ++wrong;
+    flagged_usual += a.trigger;
+    flagged_flaggy += b.trigger;
+  });
+  ASSERT_GT(wrong, 500);
+  ASSERT_GT(right, 500);
+  EXPECT_NEAR(double(flagged_usual) / wrong, 0.3, 0.05);
+  EXPECT_NEAR(double(flagged_flaggy) / wrong, 0.6, 0.05);
+}
+
 TEST(SimModel, AnswerDependsOnQueryTimeNotOnCallOrder) {
   const LongTask t = long_task();
   SimModelOptions o;

@@ -46,6 +46,7 @@ struct EvalOptions {
   double error_run_s = 3.0;             // the simulated model's mean run of wrong answers
   double trigger_noise = 0.0;           // ... and share of right answers with the flag flipped
   double status_accuracy = 0.85;        // ... and share of right answers with the status right
+  double wrong_trigger = 0.3;           // ... and share of wrong answers with the flag on
   bool errors_nearby = true;            // ... whose wrong runs favour the steps around the
                                         // true one (else: any step, uniformly)
   bool imu = true;                      // motion streams replayed (--sensors): the IMU ...

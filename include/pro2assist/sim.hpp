@@ -41,6 +41,8 @@ struct SimModelOptions {
                                   // flag is on exactly in the proactive periods)
   double status_accuracy = 0.85;  // share of right answers whose status is right too (a wrong
                                   // status is one of the other three, uniformly)
+  double wrong_trigger = 0.3;     // share of wrong answers (wrong step) with the help flag on,
+                                  // at random
   bool errors_nearby = true;      // a wrong run names a step around the true one 70% of the
                                   // time (the previous or next one), else any step; false: any
                                   // step, uniformly

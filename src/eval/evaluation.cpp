@@ -187,6 +187,7 @@ std::unique_ptr<ModelClient> eval_model(const EvalCase& c, double accuracy, cons
   mopt.mean_error_s = opt.error_run_s;
   mopt.trigger_noise = opt.trigger_noise;
   mopt.status_accuracy = opt.status_accuracy;
+  mopt.wrong_trigger = opt.wrong_trigger;
   mopt.errors_nearby = opt.errors_nearby;
   mopt.seed = opt.seed ^ sim::hash_string(c.id);
   return make_simulated_model(*c.guideline, c.truth, mopt);
@@ -296,6 +297,7 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
                   {"error_run_s", opt.error_run_s},
                   {"trigger_noise", opt.trigger_noise},
                   {"status_accuracy", opt.status_accuracy},
+                  {"wrong_trigger", opt.wrong_trigger},
                   {"wrong_steps", opt.errors_nearby ? "nearby" : "anywhere"},
                   {"sensors", sensors_name(opt)},
                   {"seed", opt.seed},

@@ -570,6 +570,9 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
     if (opt.status_accuracy != EvalOptions{}.status_accuracy)
       h += "<dt>Model status</dt><dd>right on " + fixed(100 * opt.status_accuracy, 0) +
            "% of right answers</dd>";
+    if (opt.wrong_trigger != EvalOptions{}.wrong_trigger)
+      h += "<dt>Model help flag when wrong</dt><dd>on for " + fixed(100 * opt.wrong_trigger, 0) +
+           "% of wrong answers</dd>";
   }
   if (sensors_name(opt) != "all")
     h += "<dt>Motion streams</dt><dd>" + sensors_name(opt) + "</dd>";

@@ -19,8 +19,6 @@ namespace {
 
 using sim::Rng;
 
-constexpr double kWrongTriggerP = 0.3;
-
 // What is true at a moment: the step to report, its status, and every step that counts as
 // right (both neighbours in a transition).
 struct TruthAt {
@@ -62,6 +60,7 @@ class SimulatedModel : public ModelClient {
     opt_.accuracy = std::clamp(opt_.accuracy, 0.0, 1.0);
     opt_.mean_error_s = std::max(opt_.mean_error_s, 0.01);
     opt_.trigger_noise = std::clamp(opt_.trigger_noise, 0.0, 1.0);
+    opt_.wrong_trigger = std::clamp(opt_.wrong_trigger, 0.0, 1.0);
     opt_.status_accuracy = std::clamp(opt_.status_accuracy, 0.0, 1.0);
     // The scorer's own periods: when the model is right, its trigger is what gets credit.
     periods_ = proactive_periods(truth_);
@@ -94,7 +93,7 @@ class SimulatedModel : public ModelClient {
         }
       }
       a.status = static_cast<Status>(rng.index(4));
-      a.trigger = rng.chance(kWrongTriggerP);
+      a.trigger = rng.chance(opt_.wrong_trigger);
     }
     if (a.trigger) a.response = response_for(a.step, a.status);
     result.answer = std::move(a);

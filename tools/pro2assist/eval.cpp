@@ -35,6 +35,7 @@ struct EvalArgs {
   std::string sensors = "all";
   double trigger_noise = 0.0;
   double status_accuracy = EvalOptions{}.status_accuracy;
+  double wrong_trigger = EvalOptions{}.wrong_trigger;
   std::string wrong_steps = "nearby";
   std::string decision_model;
   bool leave_one_out = false;
@@ -186,6 +187,9 @@ std::string command_line(const EvalArgs& a) {
            (a.status_accuracy != EvalOptions{}.status_accuracy
                 ? fmt::format(" --status-accuracy {:g}", a.status_accuracy)
                 : std::string()) +
+           (a.wrong_trigger != EvalOptions{}.wrong_trigger
+                ? fmt::format(" --wrong-trigger {:g}", a.wrong_trigger)
+                : std::string()) +
            (a.wrong_steps != "nearby" ? " --wrong-steps " + a.wrong_steps : std::string());
   }
   if (a.sensors != "all") cmd += " --sensors " + a.sensors;
@@ -235,6 +239,7 @@ int run(const EvalArgs& a) {
   opt.error_run_s = a.error_run_s;
   opt.trigger_noise = a.trigger_noise;
   opt.status_accuracy = a.status_accuracy;
+  opt.wrong_trigger = a.wrong_trigger;
   opt.errors_nearby = a.wrong_steps == "nearby";
   if (!a.decision_model.empty()) opt.reasoner.decision_model = load_decision_model(a.decision_model);
   opt.imu = a.sensors == "all" || a.sensors == "imu";
@@ -312,6 +317,11 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--status-accuracy", args->status_accuracy,
                   "Simulated model: share of its right answers (right step) whose status is "
                   "right too; a wrong status is one of the other three")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--wrong-trigger", args->wrong_trigger,
+                  "Simulated model: share of its wrong answers (wrong step) whose help flag is "
+                  "on, at random")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--wrong-steps", args->wrong_steps,

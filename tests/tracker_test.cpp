@@ -816,6 +816,67 @@ TEST(TrackerPolicy, ASkippedPrerequisiteRaisesOneAlertInTime) {
   EXPECT_LE(skipped[0].t_s, kStepS + 20.0);  // SPEC §5 mistake window
 }
 
+// Not seeing a step proves it skipped only where the model would have seen it, had it been
+// done. The person skips b and does c after a; the model names b in one look on the way (a
+// misreading, or a step that short done in passing). That is little for b of 30-55 s: the alert
+// goes out. For b of 2-4 s it is all a call every few seconds would see of it done: no alert,
+// unless every prerequisite is weighed alike.
+TEST(TrackerPolicy, AShortPrerequisiteSeenOnceIsNoEvidenceOfASkip) {
+  auto alerts = [](DurationRange b_takes, double unseen_p) {
+    Guideline g = chain();
+    g.steps[1].duration_s = b_takes;
+    g.finalize();
+    TruthfulModel model;
+    model.done = "ac";
+    // Shorter than the look gap: one look, however many calls fall in it.
+    model.misreading = TruthfulModel::Misreading{21.0, 23.0, "b", Status::InProgress, false};
+    TrackerOptions o = flag_weighed();
+    o.mistake_unseen_p = unseen_p;
+    int n = 0;
+    for (const auto& d : run_chain(model, o, g))
+      if (d.deliver && d.kind == Kind::Mistake && d.about == StepId("b")) ++n;
+    EXPECT_TRUE(std::any_of(model.asked.begin(), model.asked.end(),
+                            [](double t) { return t >= 21.0 && t < 23.0; }))
+        << "the test needs a call during the misreading";
+    return n;
+  };
+  const double unseen_p = TrackerOptions{}.mistake_unseen_p;
+  ASSERT_LT(unseen_p, 1.0);
+  EXPECT_EQ(alerts(DurationRange{30, 55}, unseen_p), 1);
+  EXPECT_EQ(alerts(DurationRange{2, 4}, unseen_p), 0);
+  EXPECT_EQ(alerts(DurationRange{2, 4}, 1.0), 1);
+}
+
+// The model misreads c under way for 8 s while a is (b, c's prerequisite, not seen yet): an
+// alert goes out then, about b (taking the model's word for c however unlikely the tracker
+// finds it). When c really begins after a (b skipped), the tracker moves to
+// c and the alert goes out once more, in other words, inside the SPEC §5 window; without the
+// re-alert the early one is all there is.
+TEST(TrackerPolicy, AnAlertRaisedBeforeItsStepBeganIsRaisedAgainWhenItBegins) {
+  auto alerts = [](double realert_s) {
+    TruthfulModel model;
+    model.done = "ac";
+    model.misreading = TruthfulModel::Misreading{10.0, 18.0, "c", Status::InProgress, false};
+    TrackerOptions o = flag_weighed();
+    o.mistake_realert_s = realert_s;
+    o.mistake_answer_confidence = 0.0;  // the misreading alone raises the first alert
+    std::vector<Decision> out;
+    for (const auto& d : run_chain(model, o))
+      if (d.deliver && d.kind == Kind::Mistake) out.push_back(d);
+    return out;
+  };
+  const auto once = alerts(-1.0);
+  ASSERT_EQ(once.size(), 1u);
+  EXPECT_LT(once[0].t_s, 20.0);
+  const auto twice = alerts(TrackerOptions{}.mistake_realert_s);
+  ASSERT_EQ(twice.size(), 2u);
+  EXPECT_EQ(twice[0].t_s, once[0].t_s);
+  EXPECT_EQ(twice[1].about, StepId("b"));
+  EXPECT_GE(twice[1].t_s, kStepS);
+  EXPECT_LE(twice[1].t_s, kStepS + 20.0);
+  EXPECT_NE(twice[0].message, twice[1].message);
+}
+
 // A misreading long enough to move the tracker to b early sends b's instruction then; when b
 // really begins, the instruction goes out once more, in other words, while b is starting.
 namespace {

@@ -49,6 +49,7 @@ class TrackerReasoner final : public Reasoner {
       ModelCall call = ask_model(p, ctx, completed_ids(g), reported_id(g));
       d.vlm = call.called;
       last_call_s_ = t;
+      if (calls_++ == 0) first_call_s_ = t;
       // A model that fails is no model until it answers again: the tracker falls back to
       // durations and motion, exactly as without one.
       if (call.called) model_down_ = !call.answer;
@@ -123,7 +124,7 @@ class TrackerReasoner final : public Reasoner {
     reminded_.assign(g.size(), false);
     reinstructed_.assign(g.size(), false);
     instructed_s_.assign(g.size(), -1e18);
-    mistake_for_.assign(g.size(), false);
+    alerted_.assign(g.size(), {});
     named_s_.assign(g.size(), {});
     working_s_.assign(g.size(), {});
     coming_s_.assign(g.size(), {});
@@ -215,7 +216,7 @@ class TrackerReasoner final : public Reasoner {
       look(working_s_[ki]);
       // A step seen under way while a prerequisite was never seen: one more look at it would
       // decide an alert, so the model is asked again once its misreading would have passed.
-      if (!mistake_for_[ki] &&
+      if (alerted_[ki].times == 0 &&
           looks_since(working_s_[ki], t - opt_.mistake_within_s) < opt_.mistake_looks &&
           unseen_prereq(ki, g).has_value())
         confirm_until_s_ = t + opt_.mistake_confirm_s;
@@ -491,27 +492,49 @@ class TrackerReasoner final : public Reasoner {
   // seen: named by the model in fewer looks, close together, than a step that was done. This
   // is the model's evidence, not the filter's belief: durations make the filter explain a step
   // it never saw as done quickly rather than skipped, which is right for tracking and wrong
-  // for alerting.
-  void check_order(int c, double t, const Guideline& g) {
+  // for alerting. One alert per step, and a second only as the tracker moves to a step alerted
+  // about from another one (mistake_realert_s).
+  void check_order(int c, double t, const Guideline& g, int looks_needed) {
     const auto ci = static_cast<std::size_t>(c);
-    if (mistake_for_[ci] || looks_since(working_s_[ci], t - opt_.mistake_within_s) < opt_.mistake_looks)
+    Alerted& a = alerted_[ci];
+    const bool again = a.times == 1 && opt_.mistake_realert_s >= 0 && a.while_step != c &&
+                       t - a.at_s >= opt_.mistake_realert_s;
+    if ((a.times > 0 && !again) ||
+        looks_since(working_s_[ci], t - opt_.mistake_within_s) < looks_needed)
       return;
     const auto pi = unseen_prereq(ci, g);
     if (!pi) return;
     const Step& cs = g.at(ci);
     const Step& ps = g.at(*pi);
-    mistake_for_[ci] = true;
+    a = {a.times + 1, t, reported_};
     queue({3, t, Kind::Mistake, cs.id, ps.id,
-           "Check the order: \"" + ps.text + "\" should come before \"" + cs.text + "\".", true,
-           reported_});
+           fresh_text({"Check the order: \"" + ps.text + "\" should come before \"" + cs.text + "\".",
+                       "\"" + ps.text + "\" is not done yet: it comes before \"" + cs.text + "\"."},
+                      again ? 1 : 0),
+           true, reported_});
   }
 
-  // The first prerequisite of c the model has not seen done.
+  // The first prerequisite of c the model has not seen done, where not seeing it tells.
   std::optional<std::size_t> unseen_prereq(std::size_t c, const Guideline& g) const {
     for (std::size_t pi : g.prereqs(c))
-      if (!looks_together(named_s_[pi], opt_.mistake_seen_looks, opt_.mistake_seen_within_s))
+      if (!looks_together(named_s_[pi], opt_.mistake_seen_looks, opt_.mistake_seen_within_s) &&
+          unseen_if_done(pi) <= opt_.mistake_unseen_p)
         return pi;
     return std::nullopt;
+  }
+
+  // P(the model named step p in no more looks than it did, had p been done): looks at a done
+  // step come at the session's call rate, the model naming it in a share of them, for its
+  // median length (a Poisson count). Before the rate is known, 1: nothing is proved.
+  double unseen_if_done(std::size_t p) const {
+    if (calls_ < 2 || last_call_s_ <= first_call_s_) return 1.0;
+    const double rate = (calls_ - 1) / (last_call_s_ - first_call_s_);
+    const double lambda = opt_.mistake_look_share * rate *
+                          std::max(filter_->duration(static_cast<int>(p)).median_s(), 0.0);
+    const auto seen = named_s_[p].size();
+    double term = std::exp(-lambda), cdf = term;
+    for (std::size_t i = 1; i <= seen; ++i) cdf += (term *= lambda / static_cast<double>(i));
+    return cdf;
   }
 
   // Not yet sure the task has begun, but the hands are at work: the step likeliest to come
@@ -564,10 +587,10 @@ class TrackerReasoner final : public Reasoner {
     // 2. A step begun while a prerequisite is not done: skipped, or about to be done late.
     // The tracker has just moved to it, or the model keeps seeing it under way.
     if (t - switched_s_ <= opt_.mistake_within_s && m[k] >= opt_.mistake_confidence)
-      check_order(reported_, t, g);
+      check_order(reported_, t, g, opt_.mistake_looks_reported);
     if (answer_now_ && answer_now_->step != reported_ && answer_now_->status != Status::Transition &&
         m[static_cast<std::size_t>(answer_now_->step)] >= opt_.mistake_answer_confidence)
-      check_order(answer_now_->step, t, g);
+      check_order(answer_now_->step, t, g, opt_.mistake_looks);
 
     // 3. What comes next, as the current step is about to finish.
     const bool ending =
@@ -719,6 +742,8 @@ class TrackerReasoner final : public Reasoner {
   bool model_down_ = false;  // its last call failed
   std::vector<int> completed_;
   double last_call_s_ = -1e9;
+  double first_call_s_ = 0;   // ... and first, with how many calls in all
+  int calls_ = 0;
   double next_said_s_ = -1e9;      // when the next step was last announced
   double confirm_until_s_ = -1e9;  // a look that would decide a mistake alert is wanted
   double last_answer_s_ = -1;  // when the model last answered (last_, below)
@@ -730,7 +755,13 @@ class TrackerReasoner final : public Reasoner {
   double flow_px_ = -1;
   bool turn_began_ = false;  // a head turn begins at this moment
   bool motion_seen_ = false;  // the session has motion streams (a head turn or hand flow seen)
-  std::vector<bool> instructed_, hesitated_, mistake_for_;
+  std::vector<bool> instructed_, hesitated_;
+  struct Alerted {
+    int times = 0;         // mistake alerts raised for the step
+    double at_s = -1e18;   // the latest, when
+    int while_step = -1;   // ... and the step the tracker was on then
+  };
+  std::vector<Alerted> alerted_;
   std::vector<bool> reminded_;  // "next" went out once more for the step, as a reminder
   std::vector<bool> reinstructed_;   // a step's instruction may go out a second time, once
   std::vector<double> instructed_s_;  // when each step's instruction went out

@@ -89,7 +89,7 @@ struct TrackerOptions {
   double mistake_seen_within_s = 60.0;  // ... within this long of each other (0: at any times;
                                         // stray misreadings over a long task add up to it)
   // ... where that is evidence of a skip: had the prerequisite been done, the model would have
-  // named it in more looks than it did with at most this probability. Looks at a step done come
+  // named it in no more looks than it did with at most this probability. Looks at a step done come
   // at the session's call rate, the model naming it in this share of them, for its median
   // length: a short step passes unseen as often as not, and proves nothing by it. Training
   // split, accuracy 0.5, seeds 1-3 (recall / precision): 0.354 / 0.347 -> 0.384 / 0.344 with

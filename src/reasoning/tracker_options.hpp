@@ -83,8 +83,9 @@ struct TrackerOptions {
   double mistake_confidence = 0.5;   // the step the tracker moved to, this likely, ...
   double mistake_within_s = 18.0;    // ... within this long of moving there,
   double mistake_answer_confidence = 0.3;  // or the step the model sees under way, this likely;
-  int mistake_looks_reported = 1;    // the model saw it under way in this many looks lately
-  int mistake_looks = 2;             // (the step the tracker moved to, the step the model sees),
+  // The model saw it under way in this many looks lately: the step the tracker moved to, the
+  int mistake_looks_reported = 1;    // step the model sees,
+  int mistake_looks = 2;
   int mistake_seen_looks = 2;        // and never named the prerequisite in this many looks
   double mistake_seen_within_s = 60.0;  // ... within this long of each other (0: at any times;
                                         // stray misreadings over a long task add up to it)
@@ -95,7 +96,7 @@ struct TrackerOptions {
   // split, accuracy 0.5, seeds 1-3 (recall / precision): 0.354 / 0.347 -> 0.384 / 0.344 with
   // the simulator's defaults, 0.424 / 0.527 -> 0.447 / 0.527 with `--error-run 1
   // --wrong-trigger 0.5`, with one look for the step the tracker moved to and the re-alert
-  // below; 1: never decides.
+  // below; 1: no alert is withheld for it.
   double mistake_unseen_p = 0.8;
   double mistake_look_share = 0.5;
   // An alert raised while the tracker was on another step (the model saw the step early, or

@@ -529,8 +529,8 @@ class TrackerReasoner final : public Reasoner {
   double unseen_if_done(std::size_t p) const {
     if (calls_ < 2 || last_call_s_ <= first_call_s_) return 1.0;
     const double rate = (calls_ - 1) / (last_call_s_ - first_call_s_);
-    const double lambda = opt_.mistake_look_share * rate *
-                          std::max(filter_->duration(static_cast<int>(p)).median_s(), 0.0);
+    const double lambda =
+        opt_.mistake_look_share * rate * filter_->duration(static_cast<int>(p)).median_s();
     const auto seen = named_s_[p].size();
     double term = std::exp(-lambda), cdf = term;
     for (std::size_t i = 1; i <= seen; ++i) cdf += (term *= lambda / static_cast<double>(i));

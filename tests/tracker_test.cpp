@@ -500,8 +500,12 @@ class TruthfulModel : public ModelClient {
   // "In progress" answers in these spans ask for help where none is due.
   std::vector<std::pair<double, double>> false_help;
   std::vector<double> asked;  // when the tracker called
+  int failing = 0;            // of every failing + 1 calls, all but the last fail
+  std::vector<double> answered;  // when it answered
   ModelResult ask(const ModelQuery& q) override {
     asked.push_back(q.t_s);
+    if (failing > 0 && asked.size() % static_cast<std::size_t>(failing + 1) != 0) return {};
+    answered.push_back(q.t_s);
     const int last = static_cast<int>(done.size()) - 1;
     const int i = std::min(last, static_cast<int>(q.t_s / kStepS));
     const double e = q.t_s - i * kStepS;
@@ -845,6 +849,34 @@ TEST(TrackerPolicy, AShortPrerequisiteSeenOnceIsNoEvidenceOfASkip) {
   EXPECT_EQ(alerts(DurationRange{30, 55}, unseen_p), 1);
   EXPECT_EQ(alerts(DurationRange{2, 4}, unseen_p), 0);
   EXPECT_EQ(alerts(DurationRange{2, 4}, 1.0), 1);
+}
+
+// Looks come only from calls the model answers. The same skip of b, 8-13 s long, with a model
+// that answers every call, gets its alert; with one that fails every other call, the single
+// look at b is what half as many looks would see of it done: no alert.
+TEST(TrackerPolicy, FailedCallsAreNoLooksAtAPrerequisite) {
+  auto run = [](int failing) {
+    Guideline g = chain();
+    g.steps[1].duration_s = DurationRange{8, 13};
+    g.finalize();
+    TruthfulModel model;
+    model.done = "ac";
+    model.failing = failing;
+    model.misreading = TruthfulModel::Misreading{21.0, 23.0, "b", Status::InProgress, false};
+    int n = 0;
+    for (const auto& d : run_chain(model, flag_weighed(), g))
+      if (d.deliver && d.kind == Kind::Mistake && d.about == StepId("b")) ++n;
+    EXPECT_TRUE(std::any_of(model.answered.begin(), model.answered.end(),
+                            [](double t) { return t >= 21.0 && t < 23.0; }))
+        << "the test needs an answer during the misreading";
+    return std::make_pair(n, model.asked.size());
+  };
+  const auto [answering, calls] = run(0);
+  const auto [flaky, flaky_calls] = run(1);
+  EXPECT_EQ(answering, 1);
+  EXPECT_EQ(flaky, 0);
+  EXPECT_NEAR(static_cast<double>(flaky_calls), static_cast<double>(calls), 2.0)
+      << "the tracker calls as often either way";
 }
 
 // The model misreads c under way for 8 s while a is (b, c's prerequisite, not seen yet): an

@@ -90,13 +90,13 @@ struct TrackerOptions {
   double mistake_seen_within_s = 60.0;  // ... within this long of each other (0: at any times;
                                         // stray misreadings over a long task add up to it)
   // ... where that is evidence of a skip: had the prerequisite been done, the model would have
-  // named it in no more looks than it did with at most this probability. Looks at a step done come
-  // at the session's call rate, the model naming it in this share of them, for its median
-  // length: a short step passes unseen as often as not, and proves nothing by it. Training
-  // split, accuracy 0.5, seeds 1-3 (recall / precision): 0.354 / 0.347 -> 0.384 / 0.344 with
-  // the simulator's defaults, 0.424 / 0.527 -> 0.447 / 0.527 with `--error-run 1
-  // --wrong-trigger 0.5`, with one look for the step the tracker moved to and the re-alert
-  // below; 1: no alert is withheld for it.
+  // named it in no more looks than it did with at most this probability. Looks at a step done
+  // come at the rate the model answers in the session (failed calls are no looks), the model
+  // naming it in this share of them, for its median length: a short step passes unseen as often
+  // as not, and proves nothing by it. Training split, accuracy 0.5, seeds 1-3 (recall /
+  // precision): 0.354 / 0.347 -> 0.384 / 0.344 with the simulator's defaults, 0.424 / 0.527
+  // -> 0.447 / 0.527 with `--error-run 1 --wrong-trigger 0.5`, with one look for the step the
+  // tracker moved to and the re-alert below; 1: no alert is withheld for it.
   double mistake_unseen_p = 0.8;
   double mistake_look_share = 0.5;
   // An alert raised while the tracker was on another step (the model saw the step early, or

@@ -49,11 +49,14 @@ class TrackerReasoner final : public Reasoner {
       ModelCall call = ask_model(p, ctx, completed_ids(g), reported_id(g));
       d.vlm = call.called;
       last_call_s_ = t;
-      if (calls_++ == 0) first_call_s_ = t;
       // A model that fails is no model until it answers again: the tracker falls back to
       // durations and motion, exactly as without one.
       if (call.called) model_down_ = !call.answer;
-      if (call.answer) take_answer(*call.answer, t, g);
+      if (call.answer) {
+        if (answers_++ == 0) first_answered_s_ = t;
+        last_answered_s_ = t;
+        take_answer(*call.answer, t, g);
+      }
       model_ = !model_down_;
     }
 
@@ -524,11 +527,12 @@ class TrackerReasoner final : public Reasoner {
   }
 
   // P(the model named step p in no more looks than it did, had p been done): looks at a done
-  // step come at the session's call rate, the model naming it in a share of them, for its
-  // median length (a Poisson count). Before the rate is known, 1: nothing is proved.
+  // step come at the rate the model has answered in this session (failed calls are no looks),
+  // the model naming it in a share of them, for its median length (a Poisson count). Before the
+  // rate is known, 1: nothing is proved.
   double unseen_if_done(std::size_t p) const {
-    if (calls_ < 2 || last_call_s_ <= first_call_s_) return 1.0;
-    const double rate = (calls_ - 1) / (last_call_s_ - first_call_s_);
+    if (answers_ < 2 || last_answered_s_ <= first_answered_s_) return 1.0;
+    const double rate = (answers_ - 1) / (last_answered_s_ - first_answered_s_);
     const double lambda =
         opt_.mistake_look_share * rate * filter_->duration(static_cast<int>(p)).median_s();
     const auto seen = named_s_[p].size();
@@ -742,11 +746,13 @@ class TrackerReasoner final : public Reasoner {
   bool model_down_ = false;  // its last call failed
   std::vector<int> completed_;
   double last_call_s_ = -1e9;
-  double first_call_s_ = 0;   // ... and first, with how many calls in all
-  int calls_ = 0;
   double next_said_s_ = -1e9;      // when the next step was last announced
   double confirm_until_s_ = -1e9;  // a look that would decide a mistake alert is wanted
   double last_answer_s_ = -1;  // when the model last answered (last_, below)
+  // Every answer the model gave (last_answer_s_ is only of those naming a step of the
+  // guideline, and moves after the answer is weighed): how many, the first and latest when.
+  int answers_ = 0;
+  double first_answered_s_ = 0, last_answered_s_ = 0;
   double last_burst_s_ = -1e9;
   double quiet_since_s_ = -1;
   double resumed_s_ = -1e9;   // hands back at work after a rest

@@ -495,8 +495,8 @@ class TruthfulModel : public ModelClient {
     Status status = Status::JustStart;
     bool help = true;
   };
-  std::optional<Misreading> misreading;  // names the wrong step (by default "just started",
-                                         // help needed) meanwhile
+  std::vector<Misreading> misreadings;  // each names the wrong step (by default "just
+                                        // started", help needed) meanwhile
   // "In progress" answers in these spans ask for help where none is due.
   std::vector<std::pair<double, double>> false_help;
   std::vector<double> asked;  // when the tracker called
@@ -521,11 +521,12 @@ class TruthfulModel : public ModelClient {
     }
     for (const auto& [from_s, to_s] : false_help)
       if (q.t_s >= from_s && q.t_s < to_s && a.status == Status::InProgress) a.trigger = true;
-    if (misreading && q.t_s >= misreading->from_s && q.t_s < misreading->to_s) {
-      a.step = misreading->step;
-      a.status = misreading->status;
-      a.trigger = misreading->help;
-    }
+    for (const Misreading& m : misreadings)
+      if (q.t_s >= m.from_s && q.t_s < m.to_s) {
+        a.step = m.step;
+        a.status = m.status;
+        a.trigger = m.help;
+      }
     ModelResult r;
     r.answer = a;
     return r;
@@ -697,7 +698,7 @@ TEST(TrackerPolicy, TheReminderNamesTheNextStepTheModelSawLast) {
     SCOPED_TRACE(seen ? "the model sees c before the turn" : "the model still sees a");
     TruthfulModel model;
     model.done = "acb";
-    if (seen) model.misreading = TruthfulModel::Misreading{38.0, 39.0, "c"};
+    if (seen) model.misreadings = {TruthfulModel::Misreading{38.0, 39.0, "c"}};
     // Asked at every chance near the end of a, so that a call falls in the misreading.
     TrackerOptions o = flag_weighed();
     o.call_near_end_gap_s = 0.0;
@@ -833,7 +834,7 @@ TEST(TrackerPolicy, AShortPrerequisiteSeenOnceIsNoEvidenceOfASkip) {
     TruthfulModel model;
     model.done = "ac";
     // Shorter than the look gap: one look, however many calls fall in it.
-    model.misreading = TruthfulModel::Misreading{21.0, 23.0, "b", Status::InProgress, false};
+    model.misreadings = {TruthfulModel::Misreading{21.0, 23.0, "b", Status::InProgress, false}};
     TrackerOptions o = flag_weighed();
     o.mistake_unseen_p = unseen_p;
     int n = 0;
@@ -862,7 +863,7 @@ TEST(TrackerPolicy, FailedCallsAreNoLooksAtAPrerequisite) {
     TruthfulModel model;
     model.done = "ac";
     model.failing = failing;
-    model.misreading = TruthfulModel::Misreading{21.0, 23.0, "b", Status::InProgress, false};
+    model.misreadings = {TruthfulModel::Misreading{21.0, 23.0, "b", Status::InProgress, false}};
     int n = 0;
     for (const auto& d : run_chain(model, flag_weighed(), g))
       if (d.deliver && d.kind == Kind::Mistake && d.about == StepId("b")) ++n;
@@ -888,7 +889,7 @@ TEST(TrackerPolicy, AnAlertRaisedBeforeItsStepBeganIsRaisedAgainWhenItBegins) {
   auto alerts = [](double realert_s) {
     TruthfulModel model;
     model.done = "ac";
-    model.misreading = TruthfulModel::Misreading{10.0, 18.0, "c", Status::InProgress, false};
+    model.misreadings = {TruthfulModel::Misreading{10.0, 18.0, "c", Status::InProgress, false}};
     TrackerOptions o = flag_weighed();
     o.mistake_realert_s = realert_s;
     o.mistake_answer_confidence = 0.0;  // the misreading alone raises the first alert
@@ -917,7 +918,7 @@ namespace {
 // `from_s` to `to_s`.
 std::vector<Decision> b_instructions_with_misreading(double from_s, double to_s) {
   TruthfulModel model;
-  model.misreading = TruthfulModel::Misreading{from_s, to_s, "b"};
+  model.misreadings = {TruthfulModel::Misreading{from_s, to_s, "b"}};
   std::vector<Decision> out;
   for (const auto& d : run_chain(model))
     if (d.deliver && d.kind == Kind::Instruction && d.about == StepId("b")) out.push_back(d);
@@ -965,6 +966,40 @@ TEST(TrackerPolicy, AnInstructionGivenBeforeItsStepGoesOutAgainWhenTheStepBegins
   EXPECT_NE(b_instructions[0].message, b_instructions[1].message);
 }
 
+// Two parallel opening steps x and y, then z; the person does y first. A misreading of x as
+// just begun at the start moves the tracker to x and brings x's instruction; the tracker moves
+// on to y, and another misreading (18-26 s) brings x's instruction once more ("Now: ...").
+// When x really begins, after y, its instruction goes out a third time, in other words, while
+// x is starting. With one re-instruction a step, the misreadings have spent them all and x
+// begins with no instruction (its "next" came in y's last seconds).
+TEST(TrackerPolicy, AStepWhoseInstructionsWereSpentTwiceBeforeItBeganStillGetsOne) {
+  const Guideline g =
+      graph("parallel-start", {{"x", {}}, {"y", {}}, {"z", {"x", "y"}}}, DurationRange{30, 55});
+  auto x_instructions = [&](int reinstructions) {
+    TruthfulModel model;
+    model.done = "yxz";
+    model.misreadings = {TruthfulModel::Misreading{0.0, 3.0, "x"},
+                         TruthfulModel::Misreading{18.0, 26.0, "x"}};
+    TrackerOptions o = flag_weighed();
+    o.reinstructions = reinstructions;
+    std::vector<Decision> out;
+    for (const auto& d : run_chain(model, o, g, /*hand_flow_px=*/20.0))
+      if (d.deliver && d.kind == Kind::Instruction && d.about == StepId("x")) out.push_back(d);
+    return out;
+  };
+  const auto once = x_instructions(1);
+  ASSERT_EQ(once.size(), 2u);
+  EXPECT_LT(once[1].t_s, kStepS - kWindowS);  // both spent while y is under way
+  const auto twice = x_instructions(TrackerOptions{}.reinstructions);
+  ASSERT_EQ(twice.size(), 3u);
+  EXPECT_EQ(twice[0].t_s, once[0].t_s);
+  EXPECT_EQ(twice[1].t_s, once[1].t_s);
+  EXPECT_GE(twice[2].t_s, kStepS);
+  EXPECT_LE(twice[2].t_s, kStepS + kWindowS);
+  EXPECT_NE(twice[2].message, twice[0].message);
+  EXPECT_NE(twice[2].message, twice[1].message);
+}
+
 // The person skips b and does c after a. The model sees c begin, saying help is needed, look
 // after look; the tracker expects b (c needs it) and does not move to c at once, but c's
 // instruction goes out while c is starting, from the second look. Without that rule it
@@ -994,7 +1029,7 @@ TEST(TrackerPolicy, AStepTheModelKeepsSeeingBeginIsAnnouncedThoughAnotherWasExpe
 TEST(TrackerCalls, AStepSeenBeforeAnUnseenPrerequisiteIsLookedAtAgain) {
   auto calls_after = [](const std::string& misread, double confirm_s) {
     TruthfulModel model;
-    model.misreading = TruthfulModel::Misreading{14.0, 14.6, misread};
+    model.misreadings = {TruthfulModel::Misreading{14.0, 14.6, misread}};
     TrackerOptions o = flag_weighed();
     o.mistake_confirm_s = confirm_s;
     run_chain(model, o);

@@ -125,7 +125,7 @@ class TrackerReasoner final : public Reasoner {
     finish_said_s_.assign(g.size(), {});
     hesitated_.assign(g.size(), false);
     reminded_.assign(g.size(), false);
-    reinstructed_.assign(g.size(), false);
+    reinstructed_.assign(g.size(), 0);
     instructed_s_.assign(g.size(), -1e18);
     alerted_.assign(g.size(), {});
     named_s_.assign(g.size(), {});
@@ -449,8 +449,8 @@ class TrackerReasoner final : public Reasoner {
   }
 
   void allow_reinstruction(std::size_t k) {
-    if (!instructed_[k] || reinstructed_[k]) return;
-    reinstructed_[k] = true;
+    if (!instructed_[k] || reinstructed_[k] >= opt_.reinstructions) return;
+    ++reinstructed_[k];
     instructed_[k] = false;
   }
 
@@ -487,7 +487,7 @@ class TrackerReasoner final : public Reasoner {
   // A second instruction for a step is worded differently.
   std::string instruction_text(const Step& s, std::size_t k) const {
     const std::string how = s.text + (s.details.empty() ? "" : ". " + s.details);
-    return fresh_text({how, "Now: " + how, "Again: " + how}, reinstructed_[k] ? 1 : 0);
+    return fresh_text({how, "Now: " + how, "Again: " + how}, reinstructed_[k] > 0 ? 1 : 0);
   }
 
   // A mistake alert for step c done out of order: the model must have seen c under way in
@@ -769,7 +769,7 @@ class TrackerReasoner final : public Reasoner {
   };
   std::vector<Alerted> alerted_;
   std::vector<bool> reminded_;  // "next" went out once more for the step, as a reminder
-  std::vector<bool> reinstructed_;   // a step's instruction may go out a second time, once
+  std::vector<int> reinstructed_;   // times a step's instruction was let out once more
   std::vector<double> instructed_s_;  // when each step's instruction went out
   std::vector<std::vector<double>> coming_s_;   // looks naming a step as coming, help needed
   std::vector<std::vector<double>> named_s_;    // separate looks at which the model named each step

@@ -386,11 +386,11 @@ TEST_P(TrackerVersusSeed, AheadOnCaptainCook4DTrainingRecordings) {
   EXPECT_GT(tr.acc_p, seed.acc_p + 0.045);
   EXPECT_GT(tr.msg_precision, seed.msg_precision + 0.15);
   // STS: the seed's messages are for its window's active step, which lags as a step starts.
-  // With errors in 3 s runs the tracker is well ahead (0.453 against 0.393); with 1 s runs the
-  // seed's vote is right sooner, and the tracker leads narrowly (0.476 against 0.462; before
-  // its near-end calls were spaced, the seed led, 0.462 against 0.456).
-  if (GetParam() == 3.0) EXPECT_GT(tr.sts, seed.sts + 0.03);
-  EXPECT_GT(tr.sts, seed.sts);
+  // With errors in 3 s runs the tracker is well ahead (0.472 against 0.393); with 1 s runs the
+  // seed's vote is right sooner, and the tracker's lead is smaller (0.495 against 0.462; 0.476
+  // before a step's instruction could go out a second time and eight messages a minute were
+  // allowed, and before its near-end calls were spaced the seed led, 0.462 against 0.456).
+  EXPECT_GT(tr.sts, seed.sts + (GetParam() == 3.0 ? 0.05 : 0.02));
   // The goals this tracker meets, held so that a change cannot lose them unnoticed.
   // Acc-P meets its 0.82 on all 275 recordings (0.837 with 3 s runs); on this third, 0.830.
   EXPECT_GE(tr.acc_p, 0.81);
@@ -465,7 +465,7 @@ TEST(TrackerVersusSeedRobustness, NoisyFlagNoMotionStreamsErrorsAnywhereOrVagueS
     }
     if (harder == Harder::ErrorsAnywhere) EXPECT_GT(tr.acc_p, seed.acc_p + 0.02);
     // A status often wrong: the seed reports it as it comes, the tracker from durations and
-    // the status answers together. The seed's STS leads here (0.434 against 0.397): its
+    // the status answers together. The seed's STS leads here (0.434 against 0.414): its
     // messages come again each time the status it hears changes, while the tracker times its
     // own by the statuses it hears.
     if (harder == Harder::VagueStatus) EXPECT_GT(tr.status_acc, seed.status_acc + 0.3);

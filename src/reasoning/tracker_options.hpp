@@ -78,11 +78,12 @@ struct TrackerOptions {
   // task has been asked for: its opening step is due, and the model needs a few answers more.
   double open_flow_px = 10.0;
   double reinstruct_stale_s = 15.0;  // given this long before the tracker moved to the step, it
-                                     // may go out once more (also once after leaving the step)
-  // ... up to this many times a step, each in other words. Two, not one: the first instruction
-  // out again is often spent before the step begins (on the opening step when another came
-  // first, or on a misreading), and the step then got none as it began. Training split, leave
-  // one out, accuracy 0.5, seeds 1-3: STS 0.450 -> 0.458, message precision 0.732 -> 0.734.
+                                     // may go out again (so may one the tracker left the step on)
+  // ... up to this many times a step in all, each in other words (three wordings: more than 2
+  // changes nothing). Two, not one: the first instruction out again is often spent before the
+  // step begins (on the opening step when another came first, or on a misreading), and the
+  // step then got none as it began. Training split, leave one out, accuracy 0.5, seeds 1-3:
+  // STS 0.450 -> 0.458, message precision 0.732 -> 0.734.
   int reinstructions = 2;
   // mistake alerts: a step done before one of its prerequisites
   double mistake_confidence = 0.5;   // the step the tracker moved to, this likely, ...

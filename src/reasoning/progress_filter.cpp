@@ -282,9 +282,13 @@ double ProgressFilter::done_probability(int i) const {
   return p;
 }
 
-double ProgressFilter::next_probability(int i) const {
+double ProgressFilter::next_share(int i, bool under_way_too) const {
   double p = 0;
   for (const auto& h : beam_) {
+    if (under_way_too && h.cur == i && !h.idle) {
+      p += std::exp(h.logw);
+      continue;
+    }
     const std::uint64_t done_after =
         (h.cur < 0 || h.idle) ? h.done : (h.done | (std::uint64_t{1} << h.cur));
     if (((done_after >> i) & 1U) || i == h.cur) continue;
@@ -292,6 +296,10 @@ double ProgressFilter::next_probability(int i) const {
   }
   return p;
 }
+
+double ProgressFilter::next_probability(int i) const { return next_share(i, false); }
+
+double ProgressFilter::coming_probability(int i) const { return next_share(i, true); }
 
 std::vector<int> ProgressFilter::missing_prereqs(const Hypothesis& h, int i) const {
   std::vector<int> out;

@@ -83,6 +83,10 @@ class ProgressFilter {
   double done_probability(int i) const;
   // P(step i may come next: not done, not under way, its prerequisites done)
   double next_probability(int i) const;
+  // P(step i may come next, or is under way already). An answer naming i as begun moves
+  // weight from the first to the second: this share does not fall as such answers grow
+  // clearer, where next_probability does.
+  double coming_probability(int i) const;
   // Indices of prerequisites of step i that are not done in hypothesis h.
   std::vector<int> missing_prereqs(const Hypothesis& h, int i) const;
   const DurationModel& duration(int i) const { return durations_.at(static_cast<std::size_t>(i)); }
@@ -92,6 +96,8 @@ class ProgressFilter {
 
  private:
   bool allowed(std::uint64_t done, int i) const;
+  // P(step i may come next), and with under_way_too P(... or is under way)
+  double next_share(int i, bool under_way_too) const;
   AnswerWays answer_likelihood(const Hypothesis& h, int a, Status st) const;
   Phase phase_of(const Hypothesis& h) const;  // one hypothesis's phase of its step, shares of 1
   Phase summed_phase(int only) const;         // over the hypotheses on step `only` (-1: any)

@@ -662,9 +662,12 @@ class TrackerReasoner final : public Reasoner {
                                  (said == Status::Transition || said == Status::JustStart)
                              ? answer_now_->step
                              : -1;
+      // The share counts the hypotheses in which the step is already under way: the answer
+      // itself has just put weight there (counting only those in which it may come next, the
+      // clearer the answer, the smaller the share).
       if (coming >= 0 && over >= (help ? opt_.preannounce_help_idle : opt_.preannounce_idle) &&
           (std::find(cand.begin(), cand.end(), coming) != cand.end() ||
-           filter_->next_probability(coming) >= opt_.preannounce_next_share)) {
+           filter_->coming_probability(coming) >= opt_.preannounce_next_share)) {
         x = coming;
         if (help) reinstruct_if_early(static_cast<std::size_t>(x));
       } else if (coming >= 0 && help && opt_.preannounce_looks > 0 &&

@@ -161,9 +161,9 @@ TEST_F(IndependentSim, AnswersFromTheTruthAsOftenAsToldAndTheSameEachTime) {
 // on 75% of right answers, help flag flipped on 20% of all answers), the tracker still follows
 // the task far better than the seed, with fewer and more precise messages, under the call
 // budget, and it alone alerts mistakes. Measured on the 62 validation recordings: Step-Acc
-// 0.778 against 0.553, Status-Acc 0.796 against 0.448, Acc-P 0.785 against 0.774, precision
-// 0.542 against 0.252, 2.19 against 12.3 messages and 14.0 against 48.2 calls a minute,
-// mistakes 0.24 / 0.25. Its STS, 0.316 against the seed's 0.415, is behind (README, "A model
+// 0.786 against 0.553, Status-Acc 0.792 against 0.448, Acc-P 0.783 against 0.774, precision
+// 0.539 against 0.252, 2.51 against 12.3 messages and 14.7 against 48.2 calls a minute,
+// mistakes 0.35 / 0.28. Its STS, 0.350 against the seed's 0.415, is behind (README, "A model
 // that is not ours").
 TEST_F(IndependentSim, TrackerLeadsTheSeedOnStepsStatusAndPrecision) {
   const fs::path dir = sessions("val", {});

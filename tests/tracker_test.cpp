@@ -492,9 +492,9 @@ TEST(TrackerVersusSeedRobustness, NoisyFlagNoMotionStreamsErrorsAnywhereOrVagueS
     }
     if (harder == Harder::ErrorsAnywhere) EXPECT_GT(tr.acc_p, seed.acc_p + 0.02);
     // A status often wrong: the seed reports it as it comes, the tracker from durations and
-    // the status answers together. The seed's STS leads here (0.434 against 0.414): its
-    // messages come again each time the status it hears changes, while the tracker times its
-    // own by the statuses it hears.
+    // the status answers together. The seed's STS comes close here (0.434 against 0.438; it
+    // led, 0.434 against 0.414, with a call budget of 14): its messages come again each time
+    // the status it hears changes, while the tracker times its own by the statuses it hears.
     if (harder == Harder::VagueStatus) EXPECT_GT(tr.status_acc, seed.status_acc + 0.3);
   }
 }

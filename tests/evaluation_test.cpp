@@ -479,6 +479,18 @@ TEST(RunEvaluation, TheAnswersAReasonerGotAreCountedAsWhatItWasTold) {
     EXPECT_LE(m.start_told, m.start_periods);
     EXPECT_LE(m.finish_told, m.finish_periods);
     EXPECT_LE(m.mistake_told, m.mistake_windows);
+    // Why alerts missed: a window not told (no answer naming its early step under way) had
+    // fewer than two looks at it, so every one missed is counted unseen, unless an alert
+    // about it came off time; the causes never outnumber the windows missed, nor the false
+    // alerts.
+    EXPECT_GE(m.mistake_missed_unseen + m.mistake_missed_time,
+              m.mistake_windows - m.mistake_told - m.mistake_hits)
+        << row.reasoner;
+    EXPECT_LE(m.mistake_missed_time + m.mistake_missed_unseen + m.mistake_missed_named,
+              m.mistake_windows - m.mistake_hits);
+    EXPECT_LE(m.mistake_false_time + m.mistake_false_done, m.mistake_msgs - m.mistake_msgs_hit);
+    if (row.reasoner == "seed")  // it never alerts
+      EXPECT_EQ(m.mistake_missed_time + m.mistake_false_time + m.mistake_false_done, 0);
   }
   for (std::size_t i : {0u, 2u}) {  // each reasoner: accuracy 0.3, then 0.7
     const Metrics& low = r.summary[i].metrics;
@@ -492,6 +504,8 @@ TEST(RunEvaluation, TheAnswersAReasonerGotAreCountedAsWhatItWasTold) {
   EXPECT_EQ(j["summary"][0]["start_told"], r.summary[0].metrics.start_told);
   EXPECT_DOUBLE_EQ(j["summary"][0]["finish_told_share"].get<double>(),
                    r.summary[0].metrics.finish_told_share);
+  EXPECT_EQ(j["summary"][1]["mistake_missed_unseen"], r.summary[1].metrics.mistake_missed_unseen);
+  EXPECT_EQ(j["summary"][1]["mistake_false_done"], r.summary[1].metrics.mistake_false_done);
 
   auto none = options({"tracker"}, {0.5});
   none.no_model = true;

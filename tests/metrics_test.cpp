@@ -377,6 +377,81 @@ TEST(ScoreAnswers, CountsThePeriodsAndWindowsTheAnswersTold) {
   EXPECT_EQ(hits, 1);
 }
 
+// Guideline: b needs a, c needs b; e needs nothing and is never done. Truth: b [0,30), a
+// [100,130), c [130,160): one mistake window, b begun before a, [0,20], missing {a}. Each case
+// is one way its alert is had, missed or false.
+TEST(ExplainMistakes, SaysWhyAWindowWasMissedAndAnAlertFalse) {
+  const Guideline g = chain({{"a", {}}, {"b", {"a"}}, {"c", {"b"}}, {"e", {}}});
+  const auto truth = truth_of({{"b", 0, 30}, {"a", 100, 130}, {"c", 130, 160}});
+  ASSERT_EQ(mistake_windows(g, truth).size(), 1u);
+  auto alert = [](double t_s, const StepId& about) {
+    return at(t_s, "b", Status::InProgress, true, Kind::Mistake, about);
+  };
+  auto explain = [&](const std::vector<Decision>& d, const std::vector<AnswerSeen>& answers) {
+    Metrics m = score(g, truth, d);
+    explain_mistakes(g, truth, d, answers, m);
+    return m;
+  };
+  // b seen under way in two looks (5 s apart) inside the window.
+  const std::vector<AnswerSeen> b_seen = {{5, "b", Status::JustStart}, {10, "b", Status::InProgress}};
+
+  // In time: the window is hit, nothing to explain.
+  const Metrics hit = explain({alert(10, "a")}, b_seen);
+  EXPECT_EQ(hit.mistake_hits, 1);
+  EXPECT_EQ(hit.mistake_missed_time + hit.mistake_missed_unseen + hit.mistake_missed_named, 0);
+  EXPECT_EQ(hit.mistake_false_time + hit.mistake_false_done, 0);
+  // 5 s after the window closed: missed off time, and the alert is false off time.
+  const Metrics late = explain({alert(25, "a")}, b_seen);
+  EXPECT_EQ(late.mistake_missed_time, 1);
+  EXPECT_EQ(late.mistake_false_time, 1);
+  EXPECT_EQ(late.mistake_missed_unseen + late.mistake_missed_named + late.mistake_false_done, 0);
+  // Two answers naming b 2 s apart are one look: the model did not show b under way.
+  const Metrics unseen = explain({}, {{5, "b", Status::JustStart}, {7, "b", Status::InProgress}});
+  EXPECT_EQ(unseen.mistake_missed_unseen, 1);
+  // Nor does "transition" naming b.
+  EXPECT_EQ(explain({}, {{5, "b", Status::Transition}, {10, "b", Status::Transition}})
+                .mistake_missed_unseen,
+            1);
+  // b seen, and a (never started yet) named in two looks before the window closed: a looks done.
+  std::vector<AnswerSeen> a_named = b_seen;
+  a_named.push_back({12, "a", Status::InProgress});
+  a_named.push_back({16, "a", Status::InProgress});
+  const Metrics named = explain({}, a_named);
+  EXPECT_EQ(named.mistake_missed_named, 1);
+  EXPECT_EQ(named.mistake_missed_unseen, 0);
+  // ... but not once, nor twice after the window: missed for another reason.
+  std::vector<AnswerSeen> a_once = b_seen;
+  a_once.push_back({12, "a", Status::InProgress});
+  a_once.push_back({21, "a", Status::InProgress});
+  const Metrics other = explain({}, a_once);
+  EXPECT_EQ(other.mistake_hits + other.mistake_missed_time + other.mistake_missed_unseen +
+                other.mistake_missed_named,
+            0);
+  // Far from the window: about a, begun at 100, is about a step done; about e, never done, is
+  // neither (a misreading).
+  const Metrics done = explain({alert(300, "a"), alert(310, "e")}, b_seen);
+  EXPECT_EQ(done.mistake_msgs, 2);
+  EXPECT_EQ(done.mistake_false_done, 1);
+  EXPECT_EQ(done.mistake_false_time, 0);
+  // About the window's steps up to 2 minutes after it closed: off time; past that, about a
+  // step done (a began at 100).
+  EXPECT_EQ(explain({alert(139, "a")}, b_seen).mistake_false_time, 1);
+  const Metrics past = explain({alert(141, "a")}, b_seen);
+  EXPECT_EQ(past.mistake_false_time, 0);
+  EXPECT_EQ(past.mistake_false_done, 1);
+  // About c before c began (at 130), and c is not one of the window's steps: neither.
+  const Metrics early_c = explain({alert(90, "c")}, b_seen);
+  EXPECT_EQ(early_c.mistake_msgs, 1);
+  EXPECT_EQ(early_c.mistake_false_time + early_c.mistake_false_done, 0);
+  // Pooled by counts.
+  const Metrics all = pool({late, unseen, named, done});
+  EXPECT_EQ(all.mistake_missed_time, 1);
+  EXPECT_EQ(all.mistake_missed_unseen, 1);
+  EXPECT_EQ(all.mistake_missed_named, 1);
+  EXPECT_EQ(all.mistake_false_time, 1);
+  EXPECT_EQ(all.mistake_false_done, 1);
+}
+
 TEST(Score, PrerequisiteDoneEarlierOpensNoWindow) {
   // b needs a, a started at 0 before b at 5 (even though a is still going on).
   const Guideline g = chain({{"a", {}}, {"b", {"a"}}});

@@ -538,7 +538,7 @@ TEST(EvalCli, EveryReasonerAgainstAModelServerInOnePass) {
   const std::regex row(R"((seed|tracker)\s+server\s+\d)");
   EXPECT_EQ(std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), row),
                           std::sregex_iterator()),
-            4)  // the main table and the STS table
+            6)  // the main table, the STS table and the mistake alerts by cause
       << r.out;
 
   const json results = json::parse(read_file(report / "results.json"));

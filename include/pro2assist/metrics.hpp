@@ -74,6 +74,15 @@ struct Metrics {
   int guidance_msgs = 0;                         // delivered non-mistake messages (precision base)
   int start_told = 0, finish_told = 0, mistake_told = 0;  // periods and windows told
   double sts_told_sum = 0;                       // STS-told = sts_told_sum / periods
+  // Why mistake alerts missed or were false (explain_mistakes), as counts. Missed windows: an
+  // alert about its steps came, but within 2 minutes before or after it; else the answers
+  // named the early step under way in fewer than two looks (answers 3 s apart) inside it; else
+  // they named one of its missing prerequisites in two looks or more before it closed (a step
+  // never done, named by chance, looks done); the rest for other reasons. False alerts: about
+  // a window's steps within 2 minutes of it; else about a step begun before the alert (a
+  // prerequisite that had been done); the rest (mostly misreadings of the step).
+  int mistake_missed_time = 0, mistake_missed_unseen = 0, mistake_missed_named = 0;
+  int mistake_false_time = 0, mistake_false_done = 0;
 };
 
 // A model answer a reasoner got, and when it asked.
@@ -91,6 +100,12 @@ Metrics score(const Guideline& g, const Annotations& truth, const std::vector<De
 // Fills the *_told counts and shares of m from the answers a reasoner got in one session.
 void score_answers(const Guideline& g, const Annotations& truth,
                    const std::vector<AnswerSeen>& answers, Metrics& m);
+
+// Fills the mistake_missed_* and mistake_false_* counts of m from a session's decisions and
+// the answers its reasoner got.
+void explain_mistakes(const Guideline& g, const Annotations& truth,
+                      const std::vector<Decision>& decisions,
+                      const std::vector<AnswerSeen>& answers, Metrics& m);
 
 // Pools sessions by their counts: accuracies weighted by grid points, STS by periods,
 // precisions and recall by messages and windows, rates by task minutes and moments.

@@ -89,6 +89,7 @@ RunResult run_one(const EvalCase& c, const std::string& reasoner, double accurac
       r.metrics = pool({r.metrics});  // re-derives the ratios from the counts
     }
     score_answers(*c.guideline, c.truth, model.answers, r.metrics);
+    explain_mistakes(*c.guideline, c.truth, decisions, model.answers, r.metrics);
     r.metrics.model_failures = static_cast<int>(model.failures);
     r.model_error = model.first_error;
     if (keep_decisions) r.decisions = std::move(decisions);
@@ -168,6 +169,11 @@ nlohmann::json metrics_to_json(const Metrics& m) {
       {"finish_told", m.finish_told},
       {"mistake_told", m.mistake_told},
       {"sts_told_sum", m.sts_told_sum},
+      {"mistake_missed_time", m.mistake_missed_time},
+      {"mistake_missed_unseen", m.mistake_missed_unseen},
+      {"mistake_missed_named", m.mistake_missed_named},
+      {"mistake_false_time", m.mistake_false_time},
+      {"mistake_false_done", m.mistake_false_done},
   };
 }
 

@@ -290,6 +290,73 @@ void score_answers(const Guideline& g, const Annotations& truth,
   derive_ratios(m);
 }
 
+void explain_mistakes(const Guideline& g, const Annotations& truth,
+                      const std::vector<Decision>& decisions,
+                      const std::vector<AnswerSeen>& answers, Metrics& m) {
+  constexpr double kNearS = 120.0;  // an alert this close to a window is about it, off time
+  constexpr double kLookGapS = 3.0;  // answers this far apart are separate looks
+  m.mistake_missed_time = m.mistake_missed_unseen = m.mistake_missed_named = 0;
+  m.mistake_false_time = m.mistake_false_done = 0;
+  const auto windows = mistake_windows(g, truth);
+  std::vector<const Decision*> alerts;
+  for (const auto& d : decisions)
+    if (d.deliver && d.kind == Kind::Mistake && d.about) alerts.push_back(&d);
+  auto concerns = [](const MistakeWindow& w, const StepId& step) {
+    return step == w.step || std::find(w.missing.begin(), w.missing.end(), step) != w.missing.end();
+  };
+  auto near = [&](const MistakeWindow& w, double t_s) {
+    return t_s >= w.start_s - kNearS && t_s <= w.end_s + kNearS;
+  };
+  auto hits = [&](const MistakeWindow& w, const Decision& a) {
+    return a.t_s >= w.start_s && a.t_s <= w.end_s && concerns(w, *a.about);
+  };
+  // Separate looks in [from_s, to_s] at answers that fit.
+  auto looks = [&](double from_s, double to_s, auto&& fits) {
+    std::vector<double> times;
+    for (const auto& a : answers)
+      if (a.t_s >= from_s && a.t_s <= to_s && fits(a)) times.push_back(a.t_s);
+    std::sort(times.begin(), times.end());
+    int n = 0;
+    double last = 0;
+    for (double t : times)
+      if (n == 0 || t - last >= kLookGapS) {
+        ++n;
+        last = t;
+      }
+    return n;
+  };
+  for (const auto& w : windows) {
+    if (std::any_of(alerts.begin(), alerts.end(), [&](const Decision* a) { return hits(w, *a); }))
+      continue;
+    if (std::any_of(alerts.begin(), alerts.end(), [&](const Decision* a) {
+          return near(w, a->t_s) && concerns(w, *a->about);
+        }))
+      ++m.mistake_missed_time;
+    else if (looks(w.start_s, w.end_s, [&](const AnswerSeen& a) {
+               return a.step == w.step && a.status != Status::Transition;
+             }) < 2)
+      ++m.mistake_missed_unseen;
+    else if (std::any_of(w.missing.begin(), w.missing.end(), [&](const StepId& p) {
+               return looks(-1e18, w.end_s, [&](const AnswerSeen& a) { return a.step == p; }) >= 2;
+             }))
+      ++m.mistake_missed_named;
+  }
+  const auto segs = timed_segments(truth);
+  for (const auto* a : alerts) {
+    if (std::any_of(windows.begin(), windows.end(),
+                    [&](const MistakeWindow& w) { return hits(w, *a); }))
+      continue;
+    if (std::any_of(windows.begin(), windows.end(), [&](const MistakeWindow& w) {
+          return near(w, a->t_s) && concerns(w, *a->about);
+        }))
+      ++m.mistake_false_time;
+    else if (std::any_of(segs.begin(), segs.end(), [&](const GtSegment& seg) {
+               return seg.step == *a->about && seg.start_s < a->t_s;
+             }))
+      ++m.mistake_false_done;
+  }
+}
+
 Metrics pool(const std::vector<Metrics>& sessions) {
   Metrics m;
   for (const auto& s : sessions) {
@@ -324,6 +391,11 @@ Metrics pool(const std::vector<Metrics>& sessions) {
     m.finish_told += s.finish_told;
     m.mistake_told += s.mistake_told;
     m.sts_told_sum += s.sts_told_sum;
+    m.mistake_missed_time += s.mistake_missed_time;
+    m.mistake_missed_unseen += s.mistake_missed_unseen;
+    m.mistake_missed_named += s.mistake_missed_named;
+    m.mistake_false_time += s.mistake_false_time;
+    m.mistake_false_done += s.mistake_false_done;
   }
   derive_ratios(m);
   return m;

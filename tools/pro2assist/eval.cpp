@@ -63,48 +63,85 @@ bool is_url(const std::string& vlm) {
   return vlm.rfind("http://", 0) == 0 || vlm.rfind("https://", 0) == 0;
 }
 
-void print_summary(const EvalResults& r, const EvalOptions& opt) {
+// Each summary row through `line`, headed by `header` at the first row of each dataset.
+template <class Header, class Line>
+void print_table(const EvalResults& r, Header&& header, Line&& line) {
   std::string dataset;
   for (const auto& row : r.summary) {
     if (row.dataset != dataset) {
       dataset = row.dataset;
-      std::printf("\n%s\n", dataset.c_str());
-      std::printf("%-10s %5s %8s %10s %6s %6s %6s %6s %7s %7s %8s %8s %9s %12s %8s %6s\n",
-                  "reasoner", "acc", "Step-Acc", "Status-Acc", "Acc-P", "MD", "FD", "STS",
-                  "MsgPrec", "Msg/min", "MistakeR", "MistakeP", "Calls/min", "Calls/moment",
-                  "sessions", "failed");
+      header(dataset);
     }
-    const Metrics& m = row.metrics;
-    const std::string acc = accuracy_label(opt, row.accuracy);
-    std::printf(
-        "%-10s %5s %8.3f %10.3f %6.3f %6.3f %6.3f %6.3f %7.3f %7.2f %8.3f %8.3f %9.1f %12.3f "
-        "%8d %6d\n",
-        row.reasoner.c_str(), acc.c_str(), m.step_acc, m.status_acc, m.acc_p, m.md, m.fd, m.sts,
-        m.msg_precision, m.msgs_per_min, m.mistake_recall, m.mistake_precision, m.calls_per_min,
-        m.calls_per_moment, row.sessions, row.failed);
+    line(row, row.metrics);
   }
+}
+
+void print_summary(const EvalResults& r, const EvalOptions& opt) {
+  auto acc = [&](const EvalSummaryRow& row) { return accuracy_label(opt, row.accuracy); };
+  print_table(
+      r,
+      [](const std::string& dataset) {
+        std::printf("\n%s\n", dataset.c_str());
+        std::printf("%-10s %5s %8s %10s %6s %6s %6s %6s %7s %7s %8s %8s %9s %12s %8s %6s\n",
+                    "reasoner", "acc", "Step-Acc", "Status-Acc", "Acc-P", "MD", "FD", "STS",
+                    "MsgPrec", "Msg/min", "MistakeR", "MistakeP", "Calls/min", "Calls/moment",
+                    "sessions", "failed");
+      },
+      [&](const EvalSummaryRow& row, const Metrics& m) {
+        std::printf(
+            "%-10s %5s %8.3f %10.3f %6.3f %6.3f %6.3f %6.3f %7.3f %7.2f %8.3f %8.3f %9.1f "
+            "%12.3f %8d %6d\n",
+            row.reasoner.c_str(), acc(row).c_str(), m.step_acc, m.status_acc, m.acc_p, m.md,
+            m.fd, m.sts, m.msg_precision, m.msgs_per_min, m.mistake_recall, m.mistake_precision,
+            m.calls_per_min, m.calls_per_moment, row.sessions, row.failed);
+      });
   // Where timeliness is won or lost: the two kinds of proactive period apart.
-  dataset.clear();
-  for (const auto& row : r.summary) {
-    if (row.dataset != dataset) {
-      dataset = row.dataset;
-      std::printf("\n%s, STS by period: as a step starts, as it is about to finish "
-                  "(hit: share of periods with any message for their step; told: share in "
-                  "which an answer the reasoner got named the step, as about to finish for "
-                  "those windows; mistake windows told: the early step named under way; "
-                  "STS-told: the STS of a message at the first answer naming each period's step)\n",
-                  dataset.c_str());
-      std::printf("%-10s %5s %9s %9s %10s %10s %11s %11s %12s %8s\n", "reasoner", "acc",
-                  "STS-start", "hit-start", "STS-finish", "hit-finish", "told-start",
-                  "told-finish", "told-mistake", "STS-told");
-    }
-    const Metrics& m = row.metrics;
-    const std::string acc = accuracy_label(opt, row.accuracy);
-    std::printf("%-10s %5s %9.3f %9.3f %10.3f %10.3f %11.3f %11.3f %12.3f %8.3f\n",
-                row.reasoner.c_str(), acc.c_str(), m.sts_start, m.start_hit_share, m.sts_finish,
-                m.finish_hit_share, m.start_told_share, m.finish_told_share,
-                m.mistake_told_share, m.sts_told);
-  }
+  print_table(
+      r,
+      [](const std::string& dataset) {
+        std::printf("\n%s, STS by period: as a step starts, as it is about to finish "
+                    "(hit: share of periods with any message for their step; told: share in "
+                    "which an answer the reasoner got named the step, as about to finish for "
+                    "those windows; mistake windows told: the early step named under way; "
+                    "STS-told: the STS of a message at the first answer naming each period's "
+                    "step)\n",
+                    dataset.c_str());
+        std::printf("%-10s %5s %9s %9s %10s %10s %11s %11s %12s %8s\n", "reasoner", "acc",
+                    "STS-start", "hit-start", "STS-finish", "hit-finish", "told-start",
+                    "told-finish", "told-mistake", "STS-told");
+      },
+      [&](const EvalSummaryRow& row, const Metrics& m) {
+        std::printf("%-10s %5s %9.3f %9.3f %10.3f %10.3f %11.3f %11.3f %12.3f %8.3f\n",
+                    row.reasoner.c_str(), acc(row).c_str(), m.sts_start, m.start_hit_share,
+                    m.sts_finish, m.finish_hit_share, m.start_told_share, m.finish_told_share,
+                    m.mistake_told_share, m.sts_told);
+      });
+  // Why mistake alerts missed or were false (explain_mistakes), as counts.
+  print_table(
+      r,
+      [](const std::string& dataset) {
+        std::printf("\n%s, mistake alerts by cause: windows hit, or missed because an alert "
+                    "came off time (within 2 min), the answers named the early step under way "
+                    "in fewer than two looks in the window, they named a missing prerequisite "
+                    "in two looks or more before it closed, or other; alerts right, or false "
+                    "because off time, about a step already begun (done), or other (mostly "
+                    "misreadings)\n",
+                    dataset.c_str());
+        std::printf("%-10s %5s %7s %5s %8s %7s %6s %6s %7s %6s %9s %5s %6s\n", "reasoner",
+                    "acc", "windows", "hit", "off-time", "unseen", "named", "other", "alerts",
+                    "right", "off-time", "done", "other");
+      },
+      [&](const EvalSummaryRow& row, const Metrics& m) {
+        const int missed_other = m.mistake_windows - m.mistake_hits - m.mistake_missed_time -
+                                 m.mistake_missed_unseen - m.mistake_missed_named;
+        const int false_other =
+            m.mistake_msgs - m.mistake_msgs_hit - m.mistake_false_time - m.mistake_false_done;
+        std::printf("%-10s %5s %7d %5d %8d %7d %6d %6d %7d %6d %9d %5d %6d\n",
+                    row.reasoner.c_str(), acc(row).c_str(), m.mistake_windows, m.mistake_hits,
+                    m.mistake_missed_time, m.mistake_missed_unseen, m.mistake_missed_named,
+                    missed_other, m.mistake_msgs, m.mistake_msgs_hit, m.mistake_false_time,
+                    m.mistake_false_done, false_other);
+      });
 }
 
 // One warning per reasoner that failed somewhere, with the first reason: a missing reasoner

@@ -479,13 +479,9 @@ TEST(RunEvaluation, TheAnswersAReasonerGotAreCountedAsWhatItWasTold) {
     EXPECT_LE(m.start_told, m.start_periods);
     EXPECT_LE(m.finish_told, m.finish_periods);
     EXPECT_LE(m.mistake_told, m.mistake_windows);
-    // Why alerts missed: a window not told (no answer naming its early step under way) had
-    // fewer than two looks at it, so every one missed is counted unseen, unless an alert
-    // about it came off time; the causes never outnumber the windows missed, nor the false
-    // alerts.
-    EXPECT_GE(m.mistake_missed_unseen + m.mistake_missed_time,
-              m.mistake_windows - m.mistake_told - m.mistake_hits)
-        << row.reasoner;
+    // Why alerts missed or were false: the causes never outnumber the windows missed, nor the
+    // false alerts (TrackerVersusSeed checks them against the windows told, on recordings
+    // with windows no answer told).
     EXPECT_LE(m.mistake_missed_time + m.mistake_missed_unseen + m.mistake_missed_named,
               m.mistake_windows - m.mistake_hits);
     EXPECT_LE(m.mistake_false_time + m.mistake_false_done, m.mistake_msgs - m.mistake_msgs_hit);

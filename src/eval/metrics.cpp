@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace p2a {
 namespace {
@@ -44,6 +45,17 @@ bool is_for(const Decision& d, const StepId& step) {
 }
 
 bool inside(const Period& p, double t_s) { return p.start_s <= t_s && t_s <= p.end_s; }
+
+// A step the mistake window is about: the step begun too early or one of its missing
+// prerequisites.
+bool concerns(const MistakeWindow& w, const StepId& step) {
+  return step == w.step || std::find(w.missing.begin(), w.missing.end(), step) != w.missing.end();
+}
+
+// SPEC §5: a mistake message inside the window, about one of its steps.
+bool alert_hits(const MistakeWindow& w, const Decision& msg) {
+  return msg.about && msg.t_s >= w.start_s && msg.t_s <= w.end_s && concerns(w, *msg.about);
+}
 
 // SPEC §5: what the first message for a period's step, at t_s inside it, scores.
 double timeliness(const Period& p, double t_s) {
@@ -237,21 +249,16 @@ Metrics score(const Guideline& g, const Annotations& truth, const std::vector<De
 
   const auto windows = mistake_windows(g, truth);
   m.mistake_windows = static_cast<int>(windows.size());
-  auto hits = [](const MistakeWindow& w, const Decision& msg) {
-    if (msg.t_s < w.start_s || msg.t_s > w.end_s || !msg.about) return false;
-    return *msg.about == w.step ||
-           std::find(w.missing.begin(), w.missing.end(), *msg.about) != w.missing.end();
-  };
   std::vector<const Decision*> alerts;
   for (const auto* msg : delivered)
     if (msg->kind == Kind::Mistake) alerts.push_back(msg);
   m.mistake_msgs = static_cast<int>(alerts.size());
   for (const auto& w : windows)
     m.mistake_hits += std::any_of(alerts.begin(), alerts.end(),
-                                  [&](const Decision* a) { return hits(w, *a); });
+                                  [&](const Decision* a) { return alert_hits(w, *a); });
   for (const auto* a : alerts)
     m.mistake_msgs_hit += std::any_of(windows.begin(), windows.end(),
-                                      [&](const MistakeWindow& w) { return hits(w, *a); });
+                                      [&](const MistakeWindow& w) { return alert_hits(w, *a); });
 
   derive_ratios(m);
   return m;
@@ -301,14 +308,8 @@ void explain_mistakes(const Guideline& g, const Annotations& truth,
   std::vector<const Decision*> alerts;
   for (const auto& d : decisions)
     if (d.deliver && d.kind == Kind::Mistake && d.about) alerts.push_back(&d);
-  auto concerns = [](const MistakeWindow& w, const StepId& step) {
-    return step == w.step || std::find(w.missing.begin(), w.missing.end(), step) != w.missing.end();
-  };
   auto near = [&](const MistakeWindow& w, double t_s) {
     return t_s >= w.start_s - kNearS && t_s <= w.end_s + kNearS;
-  };
-  auto hits = [&](const MistakeWindow& w, const Decision& a) {
-    return a.t_s >= w.start_s && a.t_s <= w.end_s && concerns(w, *a.about);
   };
   // Separate looks in [from_s, to_s] at answers that fit.
   auto looks = [&](double from_s, double to_s, auto&& fits) {
@@ -326,7 +327,8 @@ void explain_mistakes(const Guideline& g, const Annotations& truth,
     return n;
   };
   for (const auto& w : windows) {
-    if (std::any_of(alerts.begin(), alerts.end(), [&](const Decision* a) { return hits(w, *a); }))
+    if (std::any_of(alerts.begin(), alerts.end(),
+                    [&](const Decision* a) { return alert_hits(w, *a); }))
       continue;
     if (std::any_of(alerts.begin(), alerts.end(), [&](const Decision* a) {
           return near(w, a->t_s) && concerns(w, *a->about);
@@ -337,14 +339,15 @@ void explain_mistakes(const Guideline& g, const Annotations& truth,
              }) < 2)
       ++m.mistake_missed_unseen;
     else if (std::any_of(w.missing.begin(), w.missing.end(), [&](const StepId& p) {
-               return looks(-1e18, w.end_s, [&](const AnswerSeen& a) { return a.step == p; }) >= 2;
+               return looks(-std::numeric_limits<double>::infinity(), w.end_s,
+                            [&](const AnswerSeen& a) { return a.step == p; }) >= 2;
              }))
       ++m.mistake_missed_named;
   }
   const auto segs = timed_segments(truth);
   for (const auto* a : alerts) {
     if (std::any_of(windows.begin(), windows.end(),
-                    [&](const MistakeWindow& w) { return hits(w, *a); }))
+                    [&](const MistakeWindow& w) { return alert_hits(w, *a); }))
       continue;
     if (std::any_of(windows.begin(), windows.end(), [&](const MistakeWindow& w) {
           return near(w, a->t_s) && concerns(w, *a->about);

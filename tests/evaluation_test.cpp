@@ -731,6 +731,59 @@ TEST(RunEvaluation, JsonHasOneSummaryRowPerReasonerAndAccuracy) {
   EXPECT_TRUE(j["runs"][0]["error"].is_null());
 }
 
+// --repeats: passes under several seeds pool as one. Each summary row is the pool of every run
+// of both passes (by counts, as sessions pool), each pass's own row is kept beside it for the
+// spread, and each run says which seed it ran with.
+TEST(RunEvaluation, PassesUnderSeveralSeedsPoolAsOne) {
+  const auto cases = first_cases(4);
+  EvalOptions opt = options({"seed", "tracker"}, {0.5});
+  opt.seed = 1;
+  const EvalResults first = run_evaluation(cases, opt);
+  opt.seed = 2;
+  const EvalResults second = run_evaluation(cases, opt);
+  EXPECT_EQ(first.seeds, std::vector<std::uint64_t>{1});
+  const EvalResults both = combine_seeds({first, second});
+  EXPECT_EQ(both.seeds, (std::vector<std::uint64_t>{1, 2}));
+  ASSERT_EQ(both.runs.size(), first.runs.size() + second.runs.size());
+  EXPECT_EQ(both.runs.front().seed, 1u);
+  EXPECT_EQ(both.runs.back().seed, 2u);
+  ASSERT_EQ(both.summary.size(), 2u);
+  bool passes_differ = false;
+  for (std::size_t i = 0; i < both.summary.size(); ++i) {
+    const EvalSummaryRow& row = both.summary[i];
+    EXPECT_EQ(row.sessions, 8);
+    ASSERT_EQ(row.per_seed.size(), 2u);
+    EXPECT_EQ(row.per_seed[0].sts, first.summary[i].metrics.sts);
+    EXPECT_EQ(row.per_seed[1].sts, second.summary[i].metrics.sts);
+    std::vector<Metrics> runs;
+    for (const auto& run : both.runs)
+      if (run.reasoner == row.reasoner) runs.push_back(run.metrics);
+    ASSERT_EQ(runs.size(), 8u);
+    const Metrics all = pool(runs);
+    EXPECT_DOUBLE_EQ(row.metrics.sts, all.sts) << row.reasoner;
+    EXPECT_DOUBLE_EQ(row.metrics.step_acc, all.step_acc) << row.reasoner;
+    EXPECT_EQ(row.metrics.mistake_windows, all.mistake_windows);
+    EXPECT_EQ(row.metrics.grid_points, 2 * first.summary[i].metrics.grid_points);
+    passes_differ = passes_differ || row.per_seed[0].step_acc != row.per_seed[1].step_acc;
+  }
+  EXPECT_TRUE(passes_differ) << "another seed is another model: the passes must differ";
+
+  const auto j = results_to_json(both, opt);
+  EXPECT_EQ(j["options"]["seeds"], nlohmann::json({1, 2}));
+  EXPECT_EQ(j["options"]["seed"], 1);
+  ASSERT_EQ(j["summary"][1]["per_seed"].size(), 2u);
+  EXPECT_EQ(j["summary"][1]["per_seed"][1]["seed"], 2);
+  EXPECT_DOUBLE_EQ(j["summary"][1]["per_seed"][1]["sts"].get<double>(),
+                   second.summary[1].metrics.sts);
+  EXPECT_EQ(j["runs"].back()["seed"], 2);
+  // One pass is itself, without a spread; passes with other rows cannot be pooled.
+  EXPECT_TRUE(combine_seeds({first}).summary[0].per_seed.empty());
+  EXPECT_FALSE(results_to_json(first, opt)["options"].contains("seeds"));
+  opt.reasoners = {"tracker", "seed"};
+  const EvalResults swapped = run_evaluation(cases, opt);
+  EXPECT_THROW(combine_seeds({first, swapped}), std::invalid_argument);
+}
+
 // A reasoner that does not exist (as "gsp" before it is written) fails its runs only.
 TEST(RunEvaluation, UnknownReasonerIsARecordedFailureNotACrash) {
   const auto cases = first_cases(2);

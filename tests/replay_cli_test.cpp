@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -568,6 +569,45 @@ TEST(EvalCli, EveryReasonerAgainstAModelServerInOnePass) {
   EXPECT_NE(html.find("One model server: there is no accuracy to sweep"), std::string::npos);
   EXPECT_NE(html.find("every reasoner against the model server."), std::string::npos);
   EXPECT_NE(html.find("class=\"timeline\""), std::string::npos);
+}
+
+// --repeats 3: three passes with seeds 5, 6 and 7, pooled, and the spread of each figure over
+// them in a last table; results.json keeps each pass's row.
+TEST(EvalCli, RepeatsPoolSeveralSeedsAndShowTheSpread) {
+  const fs::path dir = captaincook_session("eval-repeats");
+  const fs::path report = dir.parent_path().parent_path() / "eval-repeats-report";
+  const CliRun r = run_cli("eval --dataset sessions:" + quoted(dir.parent_path()) +
+                               " --reasoners seed,tracker --accuracy 0.5 --seed 5 --repeats 3"
+                               " --jobs 2 --report " + quoted(report),
+                           "eval-repeats");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("spread over 3 seeds"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("eval (seed 7, 3 of 3)"), std::string::npos) << r.err;
+  const std::regex spread(R"(tracker\s+0\.50((\s+[01]\.\d{3}-[01]\.\d{3}){7}))");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, spread)) << r.out;
+
+  const json results = json::parse(read_file(report / "results.json"));
+  EXPECT_EQ(results["options"]["seeds"], json({5, 6, 7}));
+  ASSERT_EQ(results["runs"].size(), 6u);
+  const json& tracker = results["summary"][1];
+  EXPECT_EQ(tracker["sessions"], 3);
+  ASSERT_EQ(tracker["per_seed"].size(), 3u);
+  // The table's STS range is the lowest and highest of the passes.
+  double lo = 1, hi = 0;
+  for (const auto& pass : tracker["per_seed"]) {
+    lo = std::min(lo, pass["sts"].get<double>());
+    hi = std::max(hi, pass["sts"].get<double>());
+  }
+  EXPECT_LE(lo, tracker["sts"].get<double>() + 1e-9);
+  EXPECT_GE(hi, tracker["sts"].get<double>() - 1e-9);
+  const std::string ranges = m[1];
+  char sts_range[32];
+  std::snprintf(sts_range, sizeof sts_range, "%.3f-%.3f", lo, hi);
+  EXPECT_NE(ranges.find(sts_range), std::string::npos) << ranges;
+  EXPECT_NE(read_file(report / "report.html").find("5, 6, 7 (each pass pooled)"),
+            std::string::npos);
+  EXPECT_NE(read_file(report / "report.html").find("class=\"timeline\""), std::string::npos);
 }
 
 TEST(EvalCli, AModelServerThatIsDownIsAOneLineErrorBeforeAnyRun) {

@@ -67,6 +67,7 @@ std::string accuracy_label(const EvalOptions& opt, double accuracy);
 
 struct RunResult {                       // one case x reasoner x accuracy
   std::string case_id;
+  std::uint64_t seed = 0;                // the seed it ran with (EvalOptions::seed)
   std::string reasoner;
   double accuracy = 0;
   Metrics metrics;
@@ -82,17 +83,27 @@ struct EvalSummaryRow {                  // one dataset x reasoner x accuracy, p
   int sessions = 0;
   int failed = 0;
   Metrics metrics;                       // pooled with p2a::pool
+  // After combine_seeds: the row of each seed's pass, in the order of EvalResults::seeds
+  // (metrics pools them all). One entry per pass, so empty after a single one.
+  std::vector<Metrics> per_seed;
 };
 
 struct EvalResults {
   std::vector<RunResult> runs;
   std::vector<EvalSummaryRow> summary;
   double wall_s = 0;
+  std::vector<std::uint64_t> seeds;      // the seed of each pass pooled here
 };
 
 // Runs every case x reasoner x accuracy (in parallel over `jobs` threads); deterministic for
 // a seed whatever the number of jobs.
 EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions& opt);
+
+// The passes of one evaluation under several seeds, as one: every run, and each summary row
+// pooled over the passes (by counts, as pool() does sessions) with each pass's row kept in
+// per_seed. The passes must have the same rows in the same order (the same options but the
+// seed); throws std::invalid_argument otherwise.
+EvalResults combine_seeds(std::vector<EvalResults> passes);
 
 // Case builders for the --dataset forms.
 // Step durations come from the training recordings. With leave_one_out, a training recording

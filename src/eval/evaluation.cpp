@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <iterator>
+#include <stdexcept>
 #include <thread>
 
 #include "eval/eval_shared.hpp"
@@ -274,7 +276,48 @@ EvalResults run_evaluation(const std::vector<EvalCase>& cases, const EvalOptions
         out.summary.push_back(std::move(row));
       }
 
+  for (auto& run : out.runs) run.seed = opt.seed;
+  out.seeds = {opt.seed};
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+EvalResults combine_seeds(std::vector<EvalResults> passes) {
+  if (passes.empty()) throw std::invalid_argument("combine_seeds: no passes");
+  if (passes.size() == 1) return std::move(passes.front());
+  EvalResults out;
+  out.summary = passes.front().summary;
+  for (auto& row : out.summary) row.per_seed.clear();
+  for (auto& pass : passes) {
+    if (pass.summary.size() != out.summary.size())
+      throw std::invalid_argument("combine_seeds: the passes have different summary rows");
+    for (std::size_t i = 0; i < out.summary.size(); ++i) {
+      const EvalSummaryRow& a = out.summary[i];
+      const EvalSummaryRow& b = pass.summary[i];
+      if (a.dataset != b.dataset || a.reasoner != b.reasoner || a.accuracy != b.accuracy)
+        throw std::invalid_argument("combine_seeds: row " + std::to_string(i) + " is " +
+                                    b.reasoner + " on " + b.dataset + " in one pass and " +
+                                    a.reasoner + " on " + a.dataset + " in another");
+      // A pass combined before brings its own passes' rows.
+      if (b.per_seed.empty())
+        out.summary[i].per_seed.push_back(b.metrics);
+      else
+        out.summary[i].per_seed.insert(out.summary[i].per_seed.end(), b.per_seed.begin(),
+                                       b.per_seed.end());
+    }
+    std::move(pass.runs.begin(), pass.runs.end(), std::back_inserter(out.runs));
+    out.seeds.insert(out.seeds.end(), pass.seeds.begin(), pass.seeds.end());
+    out.wall_s += pass.wall_s;
+  }
+  for (std::size_t i = 0; i < out.summary.size(); ++i) {
+    EvalSummaryRow& row = out.summary[i];
+    row.sessions = row.failed = 0;
+    for (const auto& pass : passes) {
+      row.sessions += pass.summary[i].sessions;
+      row.failed += pass.summary[i].failed;
+    }
+    row.metrics = pool(row.per_seed);
+  }
   return out;
 }
 
@@ -306,13 +349,14 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
                   {"wrong_trigger", opt.wrong_trigger},
                   {"wrong_steps", opt.errors_nearby ? "nearby" : "anywhere"},
                   {"sensors", sensors_name(opt)},
-                  {"seed", opt.seed},
+                  {"seed", r.seeds.empty() ? opt.seed : r.seeds.front()},
                   {"jobs", opt.jobs},
                   {"keep_decisions", opt.keep_decisions}};
   if (opt.endpoint) {
     j["options"]["endpoint"] = opt.endpoint->base_url;
     j["options"]["endpoint_model"] = opt.endpoint->model;
   }
+  if (r.seeds.size() > 1) j["options"]["seeds"] = r.seeds;
   j["wall_s"] = r.wall_s;
   j["summary"] = nlohmann::json::array();
   for (const auto& row : r.summary) {
@@ -322,11 +366,21 @@ nlohmann::json results_to_json(const EvalResults& r, const EvalOptions& opt) {
                         {"sessions", row.sessions},
                         {"failed", row.failed}};
     s.update(metrics_to_json(row.metrics));
+    // Each seed's pass on its own, for the spread of the pooled figures.
+    if (!row.per_seed.empty()) {
+      s["per_seed"] = nlohmann::json::array();
+      for (std::size_t k = 0; k < row.per_seed.size(); ++k) {
+        nlohmann::json one = metrics_to_json(row.per_seed[k]);
+        one["seed"] = k < r.seeds.size() ? r.seeds[k] : 0;
+        s["per_seed"].push_back(std::move(one));
+      }
+    }
     j["summary"].push_back(std::move(s));
   }
   j["runs"] = nlohmann::json::array();
   for (const auto& run : r.runs) {
     nlohmann::json x = {{"case", run.case_id},
+                        {"seed", run.seed},
                         {"reasoner", run.reasoner},
                         {"accuracy", run.accuracy},
                         {"metrics", run.error.empty() ? metrics_to_json(run.metrics) : nullptr},

@@ -576,7 +576,14 @@ void write_html_report(const std::filesystem::path& file, const EvalResults& r,
   }
   if (sensors_name(opt) != "all")
     h += "<dt>Motion streams</dt><dd>" + sensors_name(opt) + "</dd>";
-  h += "<dt>Seed</dt><dd>" + std::to_string(opt.seed) + "</dd>";
+  if (r.seeds.size() > 1) {
+    std::string seeds;
+    for (auto s : r.seeds) seeds += (seeds.empty() ? "" : ", ") + std::to_string(s);
+    h += "<dt>Seeds</dt><dd>" + seeds + " (each pass pooled)</dd>";
+  } else {
+    h += "<dt>Seed</dt><dd>" + std::to_string(r.seeds.empty() ? opt.seed : r.seeds.front()) +
+         "</dd>";
+  }
   h += "<dt>Runs</dt><dd>" + std::to_string(r.runs.size()) +
        (failed_runs ? " (" + std::to_string(failed_runs) + " failed)" : std::string()) + "</dd>";
   long calls = 0, failed_calls = 0;

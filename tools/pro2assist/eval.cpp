@@ -25,6 +25,7 @@ struct EvalArgs {
   std::vector<std::string> reasoners = EvalOptions{}.reasoners;
   std::vector<double> accuracies = EvalOptions{}.accuracies;
   unsigned long long seed = 1;
+  int repeats = 1;  // passes, with seeds seed, seed + 1, ...
   int jobs = 0;
   std::string report;
   int sessions_per_guideline = 4;
@@ -41,7 +42,7 @@ struct EvalArgs {
   bool leave_one_out = false;
 };
 
-std::vector<EvalCase> load_cases(const EvalArgs& a) {
+std::vector<EvalCase> load_cases(const EvalArgs& a, std::uint64_t seed) {
   const auto colon = a.dataset.find(':');
   if (colon == std::string::npos)
     throw Error("eval: --dataset must be KIND:DIR (captaincook4d, sessions or guidelines), got '" +
@@ -50,12 +51,12 @@ std::vector<EvalCase> load_cases(const EvalArgs& a) {
   const std::filesystem::path dir = a.dataset.substr(colon + 1);
   if (!std::filesystem::is_directory(dir))
     throw Error("eval: dataset folder " + dir.string() + " does not exist");
-  if (kind == "captaincook4d") return captaincook_cases(dir, a.split, a.seed, a.leave_one_out);
+  if (kind == "captaincook4d") return captaincook_cases(dir, a.split, seed, a.leave_one_out);
   if (a.leave_one_out)
     throw Error("eval: --leave-one-out applies to captaincook4d datasets (durations learned from "
                 "their training split)");
   if (kind == "sessions") return session_cases(dir);
-  if (kind == "guidelines") return guideline_cases(dir, a.sessions_per_guideline, a.seed);
+  if (kind == "guidelines") return guideline_cases(dir, a.sessions_per_guideline, seed);
   throw Error("eval: unknown dataset kind '" + kind + "' (captaincook4d, sessions or guidelines)");
 }
 
@@ -74,6 +75,39 @@ void print_table(const EvalResults& r, Header&& header, Line&& line) {
     }
     line(row, row.metrics);
   }
+}
+
+// Over several seeds: the lowest and highest of each pass, beside the pooled figure above. A
+// difference between two settings smaller than this spread may be the seed's.
+void print_spread(const EvalResults& r, const EvalOptions& opt) {
+  using Field = double Metrics::*;
+  const std::vector<std::pair<const char*, Field>> fields = {
+      {"Step-Acc", &Metrics::step_acc},   {"Status-Acc", &Metrics::status_acc},
+      {"Acc-P", &Metrics::acc_p},         {"STS", &Metrics::sts},
+      {"MsgPrec", &Metrics::msg_precision}, {"MistakeR", &Metrics::mistake_recall},
+      {"MistakeP", &Metrics::mistake_precision}};
+  print_table(
+      r,
+      [&](const std::string& dataset) {
+        std::printf("\n%s, spread over %zu seeds (lowest-highest of the passes pooled above)\n",
+                    dataset.c_str(), r.seeds.size());
+        std::printf("%-10s %5s", "reasoner", "acc");
+        for (const auto& [name, field] : fields) std::printf(" %11s", name);
+        std::printf("\n");
+      },
+      [&](const EvalSummaryRow& row, const Metrics&) {
+        std::printf("%-10s %5s", row.reasoner.c_str(), accuracy_label(opt, row.accuracy).c_str());
+        for (const auto& [name, field] : fields) {
+          double lo = 1e300, hi = -1e300;
+          for (const Metrics& m : row.per_seed) {
+            lo = std::min(lo, m.*field);
+            hi = std::max(hi, m.*field);
+          }
+          if (row.per_seed.empty()) lo = hi = 0;
+          std::printf(" %5.3f-%5.3f", lo, hi);
+        }
+        std::printf("\n");
+      });
 }
 
 void print_summary(const EvalResults& r, const EvalOptions& opt) {
@@ -142,6 +176,7 @@ void print_summary(const EvalResults& r, const EvalOptions& opt) {
                     missed_other, m.mistake_msgs, m.mistake_msgs_hit, m.mistake_false_time,
                     m.mistake_false_done, false_other);
       });
+  if (r.seeds.size() > 1) print_spread(r, opt);
 }
 
 // One warning per reasoner that failed somewhere, with the first reason: a missing reasoner
@@ -231,7 +266,9 @@ std::string command_line(const EvalArgs& a) {
   }
   if (a.sensors != "all") cmd += " --sensors " + a.sensors;
   if (a.leave_one_out) cmd += " --leave-one-out";
-  return cmd + " --seed " + std::to_string(a.seed);
+  cmd += " --seed " + std::to_string(a.seed);
+  if (a.repeats > 1) cmd += " --repeats " + std::to_string(a.repeats);
+  return cmd;
 }
 
 // How many sessions the report draws as timelines. Their decision streams are kept during the
@@ -285,14 +322,26 @@ int run(const EvalArgs& a) {
   opt.seed = a.seed;
   opt.jobs = a.jobs;
   if (!a.report.empty()) opt.keep_decisions_of = kTimelines;
-  const std::vector<EvalCase> cases = load_cases(a);
+  const std::vector<EvalCase> cases = load_cases(a, a.seed);
   if (cases.empty()) throw Error("eval: no sessions to evaluate in " + a.dataset);
   if (opt.endpoint) probe_endpoint(*opt.endpoint, cases);
-  spdlog::info("evaluating {} sessions x {} reasoners x {} accuracies", cases.size(),
-               opt.reasoners.size(), opt.accuracies.size());
-  opt.progress = stderr_progress();
+  spdlog::info("evaluating {} sessions x {} reasoners x {} accuracies{}", cases.size(),
+               opt.reasoners.size(), opt.accuracies.size(),
+               a.repeats > 1 ? fmt::format(" x {} seeds", a.repeats) : std::string());
 
-  const EvalResults results = run_evaluation(cases, opt);
+  // One pass per seed, each with its own sensors, timelines and model answers; the report
+  // draws its timelines from the first.
+  std::vector<EvalResults> passes;
+  for (int k = 0; k < a.repeats; ++k) {
+    EvalOptions pass = opt;
+    pass.seed = a.seed + static_cast<unsigned long long>(k);
+    if (k > 0) pass.keep_decisions_of = 0;
+    pass.progress = stderr_progress(
+        a.repeats > 1 ? fmt::format("eval (seed {}, {} of {})", pass.seed, k + 1, a.repeats)
+                      : std::string("eval"));
+    passes.push_back(run_evaluation(k == 0 ? cases : load_cases(a, pass.seed), pass));
+  }
+  const EvalResults results = combine_seeds(std::move(passes));
   print_summary(results, opt);
   std::printf("\n%zu runs in %.1f s\n", results.runs.size(), results.wall_s);
   std::fflush(stdout);  // the table before the warnings when both go to one terminal or log
@@ -378,6 +427,12 @@ void register_eval(CLI::App& app) {
                "captaincook4d: each training recording gets step durations learned from the "
                "other training recordings only (no in-sample advantage)");
   cmd->add_option("--seed", args->seed, "Random seed (sensors, timelines, model answers)")
+      ->capture_default_str();
+  cmd->add_option("--repeats", args->repeats,
+                  "Passes over the dataset, with seeds --seed, --seed + 1, ...: the figures "
+                  "pool them all, and a last table shows each figure's spread over the seeds "
+                  "(lowest to highest pass)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--jobs", args->jobs, "Worker threads (0: every core)")
       ->check(CLI::NonNegativeNumber)

@@ -77,8 +77,9 @@ void print_table(const EvalResults& r, Header&& header, Line&& line) {
   }
 }
 
-// Over several seeds: the lowest and highest of each pass, beside the pooled figure above. A
-// difference between two settings smaller than this spread may be the seed's.
+// Over several seeds (every row then has a pass per seed): the lowest and highest of each
+// pass, beside the pooled figure above. A difference between two settings smaller than this
+// spread may be the seed's.
 void print_spread(const EvalResults& r, const EvalOptions& opt) {
   using Field = double Metrics::*;
   const std::vector<std::pair<const char*, Field>> fields = {
@@ -98,13 +99,10 @@ void print_spread(const EvalResults& r, const EvalOptions& opt) {
       [&](const EvalSummaryRow& row, const Metrics&) {
         std::printf("%-10s %5s", row.reasoner.c_str(), accuracy_label(opt, row.accuracy).c_str());
         for (const auto& [name, field] : fields) {
-          double lo = 1e300, hi = -1e300;
-          for (const Metrics& m : row.per_seed) {
-            lo = std::min(lo, m.*field);
-            hi = std::max(hi, m.*field);
-          }
-          if (row.per_seed.empty()) lo = hi = 0;
-          std::printf(" %5.3f-%5.3f", lo, hi);
+          const auto [lo, hi] = std::minmax_element(
+              row.per_seed.begin(), row.per_seed.end(),
+              [field](const Metrics& a, const Metrics& b) { return a.*field < b.*field; });
+          std::printf(" %5.3f-%5.3f", (*lo).*field, (*hi).*field);
         }
         std::printf("\n");
       });
@@ -339,7 +337,9 @@ int run(const EvalArgs& a) {
     pass.progress = stderr_progress(
         a.repeats > 1 ? fmt::format("eval (seed {}, {} of {})", pass.seed, k + 1, a.repeats)
                       : std::string("eval"));
-    passes.push_back(run_evaluation(k == 0 ? cases : load_cases(a, pass.seed), pass));
+    // Session folders carry their own sensor streams: only the model's answers change.
+    const bool reload = k > 0 && a.dataset.rfind("sessions:", 0) != 0;
+    passes.push_back(run_evaluation(reload ? load_cases(a, pass.seed) : cases, pass));
   }
   const EvalResults results = combine_seeds(std::move(passes));
   print_summary(results, opt);

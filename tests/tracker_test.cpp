@@ -802,6 +802,41 @@ TEST(TrackerPolicy, AFinishAnswerThatAsksForHelpNeedsLessTime) {
   }
 }
 
+// The tracker lags a step the model misread (b taken for a, until b is about to finish): an
+// answer seeing b about to finish, help needed, announces what follows b, from b (the decision
+// names b for that moment, then the tracker's own step again), while b's period is still open.
+// With the rule off, b's period hears of b only later.
+TEST(TrackerPolicy, AFinishSeenOnAStepTheTrackerIsNotOnAnnouncesWhatFollowsIt) {
+  auto run = [](double other_confidence) {
+    TruthfulModel model;
+    model.misreadings.push_back({kStepS, 2 * kStepS - kWindowS, "a", Status::InProgress, false});
+    TrackerOptions opt = flag_weighed();
+    opt.finish_other_confidence = other_confidence;
+    return run_chain(model, opt);
+  };
+  const auto on = run(TrackerOptions{}.finish_other_confidence);
+  const Decision* next_b = first_message(on, Kind::NextStep, "b");
+  ASSERT_NE(next_b, nullptr);
+  EXPECT_GE(next_b->t_s, 2 * kStepS - kWindowS);
+  EXPECT_LE(next_b->t_s, 2 * kStepS);
+  EXPECT_EQ(next_b->about, StepId("c"));
+  // The next decision names the tracker's own step again.
+  const auto after = std::find_if(on.begin(), on.end(), [&](const Decision& d) { return d.t_s > next_b->t_s; });
+  ASSERT_NE(after, on.end());
+  EXPECT_EQ(after->step, StepId("a"));
+  for (const auto& d : on)
+    if (d.t_s < 2 * kStepS - kWindowS) EXPECT_NE(d.step, StepId("b")) << d.t_s;  // it lags b
+  // Off, the lagging tracker never announces what follows b: b's finish window hears only b's
+  // instruction, later, as the tracker catches up.
+  const auto off = run(2.0);
+  EXPECT_EQ(first_message(off, Kind::NextStep, "b"), nullptr);
+  double off_b = 1e9;
+  for (const auto& d : off)
+    if (d.deliver && (d.step == StepId("b") || d.about == StepId("b")) && d.t_s >= 2 * kStepS - kWindowS)
+      off_b = std::min(off_b, d.t_s);
+  EXPECT_LT(next_b->t_s, off_b);
+}
+
 // From a model whose help flag is worth weighing, an answer naming the current step well past
 // its start and asking for help announces the next step whatever status it gives: the status
 // is what such a model gets wrong more often. The same answer without help waits for the end.

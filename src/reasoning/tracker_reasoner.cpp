@@ -26,6 +26,7 @@ struct PendingMessage {
   bool urgent = false;
   int needs_reported = -1;  // valid only while the tracker reports this step
   bool reminder = false;    // "next" once more, as the next step begins
+  bool from_step = false;   // the decision speaks from `step`, not from the reported step
 };
 
 class TrackerReasoner final : public Reasoner {
@@ -652,6 +653,11 @@ class TrackerReasoner final : public Reasoner {
       }
     }
 
+    // 3b. The model sees another step about to finish, one the posterior gives a fair share.
+    if (answer_now_ && answer_now_->step >= 0 && answer_now_->step != reported_ &&
+        said == Status::AboutToFinish && (!flag || help))
+      announce_after_other(answer_now_->step, t, g);
+
     // 4. Between steps: the model already sees the next one coming, or the tracker is sure the
     // current one is over; the next step's instruction goes out before it begins.
     {
@@ -694,6 +700,30 @@ class TrackerReasoner final : public Reasoner {
     }
   }
 
+  // "Next" after step x, which the tracker is not on: the person is likelier on x than the
+  // tracker believes (a short step it has not moved to, or one it left too soon). Said from x
+  // (the decision names x for that moment), once per step, and only while the tracker stays
+  // where it is.
+  void announce_after_other(int x, double t, const Guideline& g) {
+    const auto xi = static_cast<std::size_t>(x);
+    if (marginals_[xi] < opt_.finish_other_confidence || !finish_said_s_[xi].empty()) return;
+    // The best hypothesis, with x under way after its prerequisites.
+    Hypothesis h = filter_->best();
+    for (std::size_t p : g.prereqs(xi)) h.done |= std::uint64_t{1} << p;
+    h.done &= ~(std::uint64_t{1} << x);
+    h.cur = x;
+    h.idle = false;
+    const auto nxt = filter_->likely_next(h);
+    if (nxt.empty()) return;
+    const Step& xs = g.at(xi);
+    const Step& ns = g.at(static_cast<std::size_t>(nxt.front()));
+    PendingMessage m{2, t, Kind::NextStep, xs.id, ns.id,
+                     fresh_text({"Next: " + ns.text, "When \"" + xs.text + "\" is done: " + ns.text}, 0),
+                     xs.critical, reported_};
+    m.from_step = true;
+    queue(std::move(m));
+  }
+
   void deliver_one(Decision& d, double t, const SampledPair& p, const Guideline& g) {
     // A message planned for a belief that has since changed, or waiting too long, goes.
     pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
@@ -722,9 +752,9 @@ class TrackerReasoner final : public Reasoner {
       }
       d.deliver = true;
       d.trigger = true;
-      // A message speaks from the step the policy acts on (before it has moved to any, from
-      // the step the message is for).
-      d.step = reported_ >= 0 ? reported_id(g) : std::optional<StepId>(it->step);
+      // A message speaks from the step the policy acts on (before it has moved to any, or for
+      // "next" after a step it is not on, from the step the message is for).
+      d.step = reported_ >= 0 && !it->from_step ? reported_id(g) : std::optional<StepId>(it->step);
       if (it->kind == Kind::NextStep) next_said_s_ = t;
       d.kind = it->kind;
       d.message = it->text;

@@ -287,7 +287,10 @@ EvalResults combine_seeds(std::vector<EvalResults> passes) {
   if (passes.size() == 1) return std::move(passes.front());
   EvalResults out;
   out.summary = passes.front().summary;
-  for (auto& row : out.summary) row.per_seed.clear();
+  for (auto& row : out.summary) {
+    row.per_seed.clear();
+    row.sessions = row.failed = 0;
+  }
   for (auto& pass : passes) {
     if (pass.summary.size() != out.summary.size())
       throw std::invalid_argument("combine_seeds: the passes have different summary rows");
@@ -304,20 +307,14 @@ EvalResults combine_seeds(std::vector<EvalResults> passes) {
       else
         out.summary[i].per_seed.insert(out.summary[i].per_seed.end(), b.per_seed.begin(),
                                        b.per_seed.end());
+      out.summary[i].sessions += b.sessions;
+      out.summary[i].failed += b.failed;
     }
     std::move(pass.runs.begin(), pass.runs.end(), std::back_inserter(out.runs));
     out.seeds.insert(out.seeds.end(), pass.seeds.begin(), pass.seeds.end());
     out.wall_s += pass.wall_s;
   }
-  for (std::size_t i = 0; i < out.summary.size(); ++i) {
-    EvalSummaryRow& row = out.summary[i];
-    row.sessions = row.failed = 0;
-    for (const auto& pass : passes) {
-      row.sessions += pass.summary[i].sessions;
-      row.failed += pass.summary[i].failed;
-    }
-    row.metrics = pool(row.per_seed);
-  }
+  for (auto& row : out.summary) row.metrics = pool(row.per_seed);
   return out;
 }
 

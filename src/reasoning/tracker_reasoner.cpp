@@ -485,6 +485,13 @@ class TrackerReasoner final : public Reasoner {
     return forms.back();
   }
 
+  // "Next" after step s: ns, from the `first` of its wordings not used yet.
+  std::string next_text(const Step& s, const Step& ns, std::size_t first) const {
+    return fresh_text({"Next: " + ns.text, "When \"" + s.text + "\" is done: " + ns.text,
+                       "After \"" + s.text + "\", go on with: " + ns.text},
+                      first);
+  }
+
   // A second instruction for a step is worded differently.
   std::string instruction_text(const Step& s, std::size_t k) const {
     const std::string how = s.text + (s.details.empty() ? "" : ". " + s.details);
@@ -638,11 +645,8 @@ class TrackerReasoner final : public Reasoner {
         const Step& ns = g.at(static_cast<std::size_t>(nxt.front()));
         // The same next step may follow several parallel ones, and a second announcement is
         // a reminder: each in words not used yet (the budget never repeats a text).
-        const std::string text =
-            fresh_text({"Next: " + ns.text, "When \"" + s.text + "\" is done: " + ns.text,
-                        "After \"" + s.text + "\", go on with: " + ns.text},
-                       said_at.empty() ? 0 : 1);
-        queue({2, t, Kind::NextStep, s.id, ns.id, text, s.critical, reported_, remind});
+        queue({2, t, Kind::NextStep, s.id, ns.id, next_text(s, ns, said_at.empty() ? 0 : 1),
+               s.critical, reported_, remind});
       } else if (announce && is_last_step(k, g)) {
         // Nothing comes next: the person hears that this is the end of the task.
         const std::string text =
@@ -717,9 +721,8 @@ class TrackerReasoner final : public Reasoner {
     if (nxt.empty()) return;
     const Step& xs = g.at(xi);
     const Step& ns = g.at(static_cast<std::size_t>(nxt.front()));
-    PendingMessage m{2, t, Kind::NextStep, xs.id, ns.id,
-                     fresh_text({"Next: " + ns.text, "When \"" + xs.text + "\" is done: " + ns.text}, 0),
-                     xs.critical, reported_};
+    PendingMessage m{2, t, Kind::NextStep, xs.id, ns.id, next_text(xs, ns, 0), xs.critical,
+                     reported_};
     m.from_step = true;
     queue(std::move(m));
   }

@@ -881,6 +881,61 @@ TEST(TrackerPolicy, AFlagThatCallsForHelpMidStepNoLongerAnnouncesAlone) {
   EXPECT_LE(noisy, 2 * kStepS);
 }
 
+// "Next" said on the help flag alone, before the step's end (the flag is also on as a step
+// starts, and flipped at times), leaves room for one more as the model sees the step about to
+// finish: b's finish window hears of c. Without that room the early one spends it.
+TEST(TrackerPolicy, ANextSaidOnTheFlagAloneLeavesRoomForOneOnASeenEnding) {
+  auto nexts_from_b = [](bool after_flagged) {
+    TruthfulModel model;
+    // In b (40-80 s), "in progress" asking for help from 66 s: 6 s before b's finish window.
+    model.misreadings.push_back({kStepS + 26.0, 2 * kStepS - kWindowS - 0.5, "b",
+                                 Status::InProgress, true});
+    TrackerOptions opt = flag_weighed();
+    opt.finish_after_flagged = after_flagged;
+    std::vector<double> out;
+    for (const auto& d : run_chain(model, opt))
+      if (d.deliver && d.kind == Kind::NextStep && d.step == StepId("b")) {
+        EXPECT_EQ(d.about, StepId("c"));
+        out.push_back(d.t_s);
+      }
+    return out;
+  };
+  const auto on = nexts_from_b(true);
+  ASSERT_EQ(on.size(), 2u);
+  EXPECT_LT(on[0], 2 * kStepS - kWindowS);  // the flag's, early
+  EXPECT_GE(on[1], 2 * kStepS - kWindowS);  // the seen ending's, in b's finish window
+  EXPECT_LT(on[1], 2 * kStepS);
+  const auto off = nexts_from_b(false);
+  ASSERT_EQ(off.size(), 1u);
+  EXPECT_EQ(off[0], on[0]);
+}
+
+// After a, b and c may come in either order. A model whose flag is worth weighing sees c
+// coming while a is still under way, but asks for no help: it sees no moment for guidance
+// yet, and c's instruction waits for c to begin (its start period, 40-48 s). Taken by
+// itself, the same answer instructed c 8 s before a ended.
+TEST(TrackerPolicy, AStepSeenComingWithoutACallForHelpIsInstructedAsItBegins) {
+  const Guideline fork = graph("fork", {{"a", {}}, {"b", {"a"}}, {"c", {"a"}}, {"d", {"b", "c"}}},
+                               DurationRange{30, 55});
+  auto instruct_c = [&](bool unflagged_instructs) {
+    TruthfulModel model;
+    model.done = "acbd";
+    model.misreadings.push_back({28.0, kStepS, "c", Status::Transition, false});
+    TrackerOptions opt = flag_weighed();
+    opt.unflagged_answers_instruct = unflagged_instructs;
+    const auto ds = run_chain(model, opt, fork);
+    for (const auto& d : ds)
+      if (d.deliver && d.kind == Kind::Instruction && d.about == StepId("c")) return d.t_s;
+    return -1.0;
+  };
+  const double held = instruct_c(false);
+  EXPECT_GE(held, kStepS);
+  EXPECT_LE(held, kStepS + kWindowS);
+  const double taken = instruct_c(true);
+  EXPECT_GE(taken, 0.0);
+  EXPECT_LT(taken, kStepS - 4.0);
+}
+
 // Doing c right after a (b, its prerequisite, never done) raises one mistake alert about b
 // while c is starting; doing them in order raises none.
 TEST(TrackerPolicy, ASkippedPrerequisiteRaisesOneAlertInTime) {

@@ -27,6 +27,8 @@ struct PendingMessage {
   int needs_reported = -1;  // valid only while the tracker reports this step
   bool reminder = false;    // "next" once more, as the next step begins
   bool from_step = false;   // the decision speaks from `step`, not from the reported step
+  bool seen_ending = false; // "next" on an "about to finish" reading (or, without a model,
+                            // the tracker's own estimate)
 };
 
 class TrackerReasoner final : public Reasoner {
@@ -124,6 +126,7 @@ class TrackerReasoner final : public Reasoner {
     filter_.emplace(g, std::move(dur), opt_.progress);
     instructed_.assign(g.size(), false);
     finish_said_s_.assign(g.size(), {});
+    finish_seen_.assign(g.size(), false);
     hesitated_.assign(g.size(), false);
     reminded_.assign(g.size(), false);
     reinstructed_.assign(g.size(), 0);
@@ -303,6 +306,12 @@ class TrackerReasoner final : public Reasoner {
   }
 
   bool help_informative() const { return help_flag_.informative(opt_.help_flag); }
+
+  // Whether an answer naming a step just begun or coming may instruct that step by itself
+  // (rules 1 and 4 of plan_messages): not when its flag is worth weighing and asks for no help.
+  bool answer_may_instruct(bool flag, bool help) const {
+    return opt_.unflagged_answers_instruct || !flag || help;
+  }
 
   std::vector<StepId> completed_ids(const Guideline& g) const {
     std::vector<StepId> out;
@@ -591,7 +600,7 @@ class TrackerReasoner final : public Reasoner {
         says_k && help && said == Status::JustStart && m[k] >= opt_.instruct_help_confidence;
     if (!instructed_[k] && (seen_starting || (e <= w + opt_.instruct_slack_s &&
         (!model_ || m[k] >= opt_.instruct_confidence ||
-         (says_k && said != Status::AboutToFinish &&
+         (says_k && said != Status::AboutToFinish && answer_may_instruct(flag, help) &&
           m[k] >= (help ? opt_.instruct_help_confidence : opt_.instruct_answer_confidence)))))) {
       queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s, k), s.critical, reported_});
     }
@@ -605,6 +614,14 @@ class TrackerReasoner final : public Reasoner {
       check_order(answer_now_->step, t, g, opt_.mistake_looks);
 
     // 3. What comes next, as the current step is about to finish.
+    // Without a model, the tracker's own estimate is all there is; with one, its answer
+    // decides (durations alone announce too early or too late far too often).
+    const bool seen_ending =
+        (!model_ && estimated_ == Status::AboutToFinish) ||
+        (says_k && said == Status::AboutToFinish && e > w &&
+         finish_probability(t) >= (!flag ? opt_.finish_plain_confidence
+                                   : help ? opt_.finish_help_confidence
+                                          : opt_.finish_answer_confidence));
     const bool ending =
         // The model names the current step past its start and says help is needed: from a
         // model whose flag is worth weighing, that is the step ending, whatever status it
@@ -613,18 +630,15 @@ class TrackerReasoner final : public Reasoner {
          finish_probability(t) >= (help_flag_.noisy(opt_.help_flag)
                                        ? opt_.finish_help_any_noisy
                                        : opt_.finish_help_any_confidence)) ||
-        // Without a model, the tracker's own estimate is all there is; with one, its answer
-        // decides (durations alone announce too early or too late far too often).
-        (!model_ && estimated_ == Status::AboutToFinish) ||
-        (says_k && said == Status::AboutToFinish && e > w &&
-         finish_probability(t) >= (!flag ? opt_.finish_plain_confidence
-                                   : help ? opt_.finish_help_confidence
-                                          : opt_.finish_answer_confidence));
-    // Said too early (the step went on well past it), it may be said once more, in other words.
+        seen_ending;
+    // Said too early (the step went on well past it), it may be said once more, in other words;
+    // and said on the flag alone, once more as the model sees the step about to finish.
     const auto& said_at = finish_said_s_[k];
     const bool may_finish =
-        said_at.empty() || (static_cast<int>(said_at.size()) < opt_.finish_messages &&
-                            t - said_at.back() > opt_.finish_repeat_after_w * w);
+        said_at.empty() ||
+        (static_cast<int>(said_at.size()) < opt_.finish_messages &&
+         t - said_at.back() > opt_.finish_repeat_after_w * w) ||
+        (seen_ending && opt_.finish_after_flagged && !finish_seen_[k]);
     // Once "next" has gone out, the next head turn (people look around for what the next step
     // needs) marks the change of step: the next step is named once more as it begins, when
     // its guidance counts most (SPEC §5: the next step's period opens as this one ends).
@@ -645,8 +659,11 @@ class TrackerReasoner final : public Reasoner {
         const Step& ns = g.at(static_cast<std::size_t>(nxt.front()));
         // The same next step may follow several parallel ones, and a second announcement is
         // a reminder: each in words not used yet (the budget never repeats a text).
-        queue({2, t, Kind::NextStep, s.id, ns.id, next_text(s, ns, said_at.empty() ? 0 : 1),
-               s.critical, reported_, remind});
+        PendingMessage next{2, t, Kind::NextStep, s.id, ns.id,
+                            next_text(s, ns, said_at.empty() ? 0 : 1), s.critical, reported_,
+                            remind};
+        next.seen_ending = announce && seen_ending;
+        queue(std::move(next));
       } else if (announce && is_last_step(k, g)) {
         // Nothing comes next: the person hears that this is the end of the task.
         const std::string text =
@@ -675,7 +692,8 @@ class TrackerReasoner final : public Reasoner {
       // The share counts the hypotheses in which the step is already under way: the answer
       // itself has just put weight there (counting only those in which it may come next, the
       // clearer the answer, the smaller the share).
-      if (coming >= 0 && over >= (help ? opt_.preannounce_help_idle : opt_.preannounce_idle) &&
+      if (coming >= 0 && answer_may_instruct(flag, help) &&
+          over >= (help ? opt_.preannounce_help_idle : opt_.preannounce_idle) &&
           (std::find(cand.begin(), cand.end(), coming) != cand.end() ||
            filter_->coming_probability(coming) >= opt_.preannounce_next_share)) {
         x = coming;
@@ -752,6 +770,7 @@ class TrackerReasoner final : public Reasoner {
           reminded_[*step] = true;
         else
           finish_said_s_[*step].push_back(t);
+        if (it->seen_ending) finish_seen_[*step] = true;
       }
       d.deliver = true;
       d.trigger = true;
@@ -811,6 +830,7 @@ class TrackerReasoner final : public Reasoner {
   std::vector<std::vector<double>> named_s_;    // separate looks at which the model named each step
   std::vector<std::vector<double>> working_s_;  // ... and saw it under way (not between steps)
   std::vector<std::vector<double>> finish_said_s_;  // when "next" went out for each step
+  std::vector<bool> finish_seen_;  // ... and whether one went out on a seen ending
   std::vector<PendingMessage> pending_;
   struct StatusAnswer {
     double t_s;

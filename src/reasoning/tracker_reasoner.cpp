@@ -307,12 +307,6 @@ class TrackerReasoner final : public Reasoner {
 
   bool help_informative() const { return help_flag_.informative(opt_.help_flag); }
 
-  // Whether an answer naming a step just begun or coming may instruct that step by itself
-  // (rules 1 and 4 of plan_messages): not when its flag is worth weighing and asks for no help.
-  bool answer_may_instruct(bool flag, bool help) const {
-    return opt_.unflagged_answers_instruct || !flag || help;
-  }
-
   std::vector<StepId> completed_ids(const Guideline& g) const {
     std::vector<StepId> out;
     for (int i : completed_) out.push_back(g.at(static_cast<std::size_t>(i)).id);
@@ -586,6 +580,11 @@ class TrackerReasoner final : public Reasoner {
     // The model's "help needed" flag, where it tells more than the status it comes with.
     const bool flag = help_informative();
     const bool help = flag && answer_now_ && answer_now_->help;
+    // The answer asks for help, or its flag is not weighed: it does not say no help is due.
+    const bool help_or_unweighed = !flag || help;
+    // Whether an answer naming a step just begun or coming may instruct it by itself (rules 1
+    // and 4): not when its flag is weighed and asks for no help.
+    const bool answer_instructs = opt_.unflagged_answers_instruct || help_or_unweighed;
 
     // An instruction given long before the tracker moved to the step (announced as next, then
     // the step did not come) is stale: the step may be instructed once more now it has begun.
@@ -600,7 +599,7 @@ class TrackerReasoner final : public Reasoner {
         says_k && help && said == Status::JustStart && m[k] >= opt_.instruct_help_confidence;
     if (!instructed_[k] && (seen_starting || (e <= w + opt_.instruct_slack_s &&
         (!model_ || m[k] >= opt_.instruct_confidence ||
-         (says_k && said != Status::AboutToFinish && answer_may_instruct(flag, help) &&
+         (says_k && said != Status::AboutToFinish && answer_instructs &&
           m[k] >= (help ? opt_.instruct_help_confidence : opt_.instruct_answer_confidence)))))) {
       queue({1, t, Kind::Instruction, s.id, s.id, instruction_text(s, k), s.critical, reported_});
     }
@@ -676,7 +675,7 @@ class TrackerReasoner final : public Reasoner {
 
     // 3b. The model sees another step about to finish, one the posterior gives a fair share.
     if (answer_now_ && answer_now_->step >= 0 && answer_now_->step != reported_ &&
-        said == Status::AboutToFinish && (!flag || help))
+        said == Status::AboutToFinish && help_or_unweighed)
       announce_after_other(answer_now_->step, t, g);
 
     // 4. Between steps: the model already sees the next one coming, or the tracker is sure the
@@ -692,7 +691,7 @@ class TrackerReasoner final : public Reasoner {
       // The share counts the hypotheses in which the step is already under way: the answer
       // itself has just put weight there (counting only those in which it may come next, the
       // clearer the answer, the smaller the share).
-      if (coming >= 0 && answer_may_instruct(flag, help) &&
+      if (coming >= 0 && answer_instructs &&
           over >= (help ? opt_.preannounce_help_idle : opt_.preannounce_idle) &&
           (std::find(cand.begin(), cand.end(), coming) != cand.end() ||
            filter_->coming_probability(coming) >= opt_.preannounce_next_share)) {

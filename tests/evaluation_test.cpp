@@ -340,6 +340,32 @@ TEST(SessionCases, AFolderWithOnlyGroundTruthIsReplayedToItsEnd) {
   EXPECT_GT(r.runs[0].metrics.model_calls, 0);
 }
 
+// Two folders that carry one session_id are both evaluated, under ids that tell them apart
+// (results are keyed by case id).
+TEST(SessionCases, FoldersSharingASessionIdAreKeptApart) {
+  const fs::path root = fs::path(P2A_TEST_TMP) / "evaluation" / "same-id";
+  fs::remove_all(root);
+  const Guideline g = load_guideline(kDatasets / "angel_tasks/cooking/recipe_tea.yaml");
+  for (const char* folder : {"first", "second"}) {
+    const fs::path dir = root / folder;
+    fs::create_directories(dir);
+    TimelineOptions topt;
+    topt.seed = folder[0] == 'f' ? 31 : 32;
+    const Annotations truth = simulate_timeline(g, topt);
+    Session s;
+    s.meta.session_id = "same";
+    s.meta.task = g.id;
+    s.meta.duration_s = truth.steps.back().end_s + 5;
+    write_session(s, dir);
+    write_annotations(truth, dir / "annotations.json");
+    save_guideline(g, dir / "guideline.yaml");
+  }
+  const auto cases = session_cases(root);
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_EQ(cases[0].id, "same");
+  EXPECT_EQ(cases[1].id, "same (second)");
+}
+
 TEST(SessionCases, MissingFolderIsAnError) {
   EXPECT_THROW(session_cases(fs::path(P2A_TEST_TMP) / "evaluation" / "nowhere"), Error);
 }

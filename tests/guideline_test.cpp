@@ -459,6 +459,12 @@ TEST(MalformedGuideline, EachProblemNamesWhere) {
       {"graph_cycle.json", R"({"steps": {"0": "START", "1": "Add-Add salt", "2": "Stir-Stir", "3": "END"},
                                "edges": [[0, 1], [1, 2], [2, 1], [2, 3]]})",
        {"dependency cycle through step '1'", "(1 -> 2 -> 1)"}},
+      // Keys given twice would keep only the last (a step lost without a word).
+      {"graph_dup.json", R"({"steps": {"0": "START", "1": "Pour-Pour water", "1": "Dup-dup", "2": "END"},
+                             "edges": [[0, 1], [1, 2]]})",
+       {"graph_dup.json: ", "key '1' is given twice"}},
+      {"steps_twice.yaml", "steps:\n  - {id: a, text: A}\nsteps:\n  - {id: b, text: B}\n",
+       {"steps_twice.yaml: ", "key 'steps' is given twice"}},
       {"labels_unknown.yaml", "labels:\n  - {id: 0, label: background}\n  - {id: 1, label: a, depends: [9]}\n",
        {"step '1' requires unknown step '9'"}},
   };

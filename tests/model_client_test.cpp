@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "pro2assist/model.hpp"
 #include "support/base64.hpp"
@@ -155,6 +157,31 @@ TEST(ModelClient, FrameIsSentAsBase64DataUrlThatDecodesToTheBytes) {
     const std::string prefix = "data:image/jpeg;base64,";
     ASSERT_EQ(url.rfind(prefix, 0), 0u) << url.substr(0, 40);
     EXPECT_EQ(base64_decode(url.substr(prefix.size())), jpeg.substr(0, jpeg.size() - extra));
+  }
+}
+
+// A frame stored as PNG (or GIF, WebP) is labelled as such in its data URI, not as JPEG.
+TEST(ModelClient, FrameMediaTypeFollowsTheBytes) {
+  const Guideline g = tea_guideline();
+  FakeOpenAIServer server;
+  auto client = make_http_model(options(server.base_url()));
+  const std::vector<std::pair<std::string, std::string>> frames = {
+      {std::string("\x89PNG\r\n\x1a\n", 8) + "rest of a png", "image/png"},
+      {"GIF89a and the rest", "image/gif"},
+      {std::string("RIFF\x10\x00\x00\x00WEBPVP8 ", 16), "image/webp"},
+      {"\xFF\xD8\xFF\xE0 a jpeg", "image/jpeg"}};
+  for (const auto& [bytes, mime] : frames) {
+    ModelQuery q = query(g);
+    q.frame_jpeg = bytes;
+    ASSERT_TRUE(client->ask(q).answer);
+  }
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), frames.size());
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const std::string url = requests[i]["messages"][1]["content"][1]["image_url"]["url"];
+    const std::string prefix = "data:" + frames[i].second + ";base64,";
+    ASSERT_EQ(url.rfind(prefix, 0), 0u) << url.substr(0, 40);
+    EXPECT_EQ(base64_decode(url.substr(prefix.size())), frames[i].first);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -383,6 +384,123 @@ TEST(ReplayCli, BadVlmValueIsRejected) {
   const CliRun r = run_cli("replay " + tea_args() + " --vlm gpt-4o --out " + quoted(dir / "d.jsonl"),
                         "bad-vlm");
   expect_one_line_error(r, "gpt-4o");
+}
+
+// Numbers that are not numbers (NaN, infinities) or out of range are usage errors that name
+// the option and what it takes, before anything runs: NaN used to pass every range check and
+// crash the simulator, exhaust memory, or replay for ever.
+TEST(ReplayCli, NonFiniteAndOutOfRangeNumbersAreUsageErrors) {
+  const fs::path dir = tmp_dir("bad-numbers");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"replay " + tea_args() + " --vlm sim --sim-accuracy nan", "--sim-accuracy"},
+      {"replay " + tea_args() + " --vlm none --duration nan", "--duration"},
+      {"replay " + tea_args() + " --vlm none --duration inf", "--duration"},
+      {"replay " + tea_args() + " --vlm http://127.0.0.1:9/v1 --timeout 0", "--timeout"},
+      {"eval --dataset guidelines:" + quoted(kSource / "examples") + " --error-run nan",
+       "--error-run"},
+      {"eval --dataset guidelines:" + quoted(kSource / "examples") + " --accuracy 0.5,nan",
+       "--accuracy"},
+      {"eval --dataset guidelines:" + quoted(kSource / "examples") + " --wrong-trigger 2",
+       "--wrong-trigger"},
+      {"eval --dataset guidelines:" + quoted(kSource / "examples") + " --repeats 0", "--repeats"},
+      {"eval --dataset guidelines:" + quoted(kSource / "examples") + " --reasoners tracker,trackr",
+       "trackr"},
+      {"--log-level bogus replay " + tea_args(), "--log-level"}};
+  int i = 0;
+  for (const auto& [args, name] : cases) {
+    const bool replay = args.find("replay ") != std::string::npos;
+    const CliRun r = run_cli(args + (replay ? " --out " + quoted(dir / "d.jsonl") : std::string()),
+                             "bad-number-" + std::to_string(i++));
+    EXPECT_NE(r.code, 0) << args;
+    EXPECT_NE(r.err.find(name), std::string::npos) << args << "\n" << r.err;
+    EXPECT_EQ(r.err.find("Value "), std::string::npos) << r.err;  // no 300-digit bounds
+    EXPECT_FALSE(fs::exists(dir / "d.jsonl")) << args;
+  }
+  // Level names are taken in any case, and a known one leaves warnings on.
+  const CliRun upper = run_cli("--log-level WARN replay " + tea_args() +
+                                   " --vlm http://127.0.0.1:9/v1 --quiet --out " +
+                                   quoted(dir / "warn.jsonl"),
+                               "log-level-upper");
+  EXPECT_EQ(upper.code, 0) << upper.err;
+  EXPECT_NE(upper.err.find("connection failed"), std::string::npos) << upper.err;
+}
+
+// Decisions that cannot be written are an error, not "decisions written" and exit 0; and an
+// output path that cannot be opened fails before the replay, not after its model calls.
+TEST(ReplayCli, OutputThatCannotBeWrittenIsAnError) {
+  if (fs::exists("/dev/full")) {
+    const CliRun full = run_cli("replay " + tea_args() + " --vlm none --quiet --out /dev/full", "out-full");
+    expect_one_line_error(full, "/dev/full");
+  }
+  const fs::path dir = tmp_dir("out-unwritable");
+  std::ofstream(dir / "file") << "a file, not a folder";
+  FakeOpenAIServer server;
+  const CliRun r = run_cli("replay " + tea_args() + " --vlm " + server.base_url() +
+                               " --quiet --out " + quoted(dir / "file" / "d.jsonl"),
+                           "out-unwritable");
+  expect_one_line_error(r, "cannot write");
+  EXPECT_TRUE(server.requests().empty());
+}
+
+// Sensor times a day or more in are absolute timestamps, not seconds since the start (SPEC
+// §1): a one-line error that says so, rather than a replay walking towards them for ever.
+TEST(ReplayCli, AbsoluteTimestampsAreAOneLineError) {
+  const fs::path dir = tmp_dir("absolute-times");
+  std::ofstream(dir / "session.json") << json{{"session_id", "abs"}, {"task", "tea"}}.dump();
+  std::ofstream(dir / "imu.csv") << "t_s,gx,gy,gz\n1764547200.0,0,0,0\n1764547200.02,0,0,0\n";
+  const CliRun r = run_cli("replay " + quoted(dir) + " --task " + quoted(kSource / "examples" / "tea.yaml") +
+                               " --vlm none --out " + quoted(dir / "d.jsonl"),
+                           "absolute-times");
+  expect_one_line_error(r, "absolute timestamps");
+  EXPECT_NE(r.err.find("imu.csv"), std::string::npos) << r.err;
+}
+
+// A guideline file given for a session of another task is used as asked, with a warning; a
+// video the build does not decode is named, since the model then gets no frames.
+TEST(ReplayCli, AGuidelineForAnotherTaskAndAnUndecodedVideoAreWarnedAbout) {
+  const fs::path dir = tmp_dir("other-task");
+  fs::copy(kSource / "examples" / "tea-session", dir / "session", fs::copy_options::recursive);
+  std::ofstream(dir / "session" / "video.mp4") << "not really a video";
+  const fs::path other = fs::path(P2A_SHARED_DIR) / "datasets" / "angel_tasks" / "cooking" /
+                         "recipe_pinwheel.yaml";
+  const CliRun r = run_cli("replay " + quoted(dir / "session") + " --task " + quoted(other) +
+                               " --vlm none --quiet --out " + quoted(dir / "d.jsonl"),
+                           "other-task");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("is for task 'tea'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("video.mp4 is not decoded"), std::string::npos) << r.err;
+  const CliRun same = run_cli("replay " + tea_args() + " --vlm none --quiet --out " +
+                                  quoted(dir / "same.jsonl"),
+                              "same-task");
+  EXPECT_EQ(same.code, 0) << same.err;
+  EXPECT_EQ(same.err.find("is for task"), std::string::npos) << same.err;
+}
+
+// Frames listed in frames.csv but missing on disk are reported once for the folder, not at
+// every model call; the model is asked without them.
+TEST(ReplayCli, MissingFramesAreReportedOnce) {
+  const fs::path dir = tmp_dir("missing-frames");
+  fs::copy(kSource / "examples" / "tea-session", dir / "session", fs::copy_options::recursive);
+  {
+    std::ofstream frames(dir / "session" / "frames.csv");
+    frames << "t_s,file\n";
+    for (int t = 0; t < 60; ++t) frames << t << ",frames/f" << t << ".jpg\n";
+  }
+  FakeOpenAIServer server;
+  const CliRun r = run_cli("replay " + quoted(dir / "session") + " --task " +
+                               quoted(kSource / "examples" / "tea.yaml") + " --vlm " +
+                               server.base_url() + " --duration 60 --quiet --out " +
+                               quoted(dir / "d.jsonl"),
+                           "missing-frames");
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto requests = server.requests();
+  ASSERT_GE(requests.size(), 5u);
+  for (const auto& req : requests) EXPECT_EQ(req["messages"][1]["content"].size(), 1u);
+  std::size_t reported = 0;
+  for (std::size_t at = r.err.find("cannot open"); at != std::string::npos;
+       at = r.err.find("cannot open", at + 1))
+    ++reported;
+  EXPECT_EQ(reported, 1u) << r.err;
 }
 
 // ---- A CaptainCook4D recording against a real HTTP endpoint -------------------------------

@@ -351,6 +351,25 @@ TEST(SessionReader, BadSessionJsonIsAOneLineErrorNamingTheProblem) {
   EXPECT_THAT(error_of(dir), HasSubstr("session.json: expected a JSON object"));
   write_text(dir / "session.json", R"({"session_id": "s", "task": "t", "duration_s": "long"})");
   EXPECT_THAT(error_of(dir), HasSubstr("'duration_s' must be a number"));
+  for (const char* d : {"0", "-3"}) {
+    write_text(dir / "session.json",
+               std::string(R"({"session_id": "s", "task": "t", "duration_s": )") + d + "}");
+    EXPECT_THAT(error_of(dir), HasSubstr("'duration_s' must be positive, not " + std::string(d)));
+  }
+}
+
+// Sensor times a day or more in are absolute timestamps, not seconds since the start (SPEC
+// §1): the reader says so rather than handing a replay that would run for years.
+TEST(SessionReader, AbsoluteTimestampsAreAOneLineError) {
+  const fs::path dir = fresh_dir("absolute_times");
+  write_meta(dir);
+  write_text(dir / "hand_motion.csv", "t_s,region,dx,dy\n1764547200.0,left,1,0\n");
+  const std::string e = error_of(dir);
+  EXPECT_THAT(e, HasSubstr("hand_motion.csv: the first row is at t_s = 1764547200"));
+  EXPECT_THAT(e, HasSubstr("absolute timestamps"));
+  // Hours in is a long session, not a wrong clock.
+  write_text(dir / "hand_motion.csv", "t_s,region,dx,dy\n7200.0,left,1,0\n");
+  EXPECT_NO_THROW(read_session(dir));
 }
 
 TEST(SessionReader, MissingRequiredColumnIsAOneLineError) {

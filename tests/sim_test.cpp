@@ -7,8 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <sys/wait.h>
 
@@ -775,6 +779,36 @@ TEST(SimModel, NameShowsAccuracyAndSeed) {
   o.seed = 7;
   auto m = make_simulated_model(t.g, t.truth, o);
   EXPECT_EQ(m->name(), "sim(accuracy=0.60, seed=7)");
+}
+
+// Settings out of range, NaN among them (it fails every comparison), are refused when the
+// model is made, with the setting named, rather than answering nonsense or crashing later.
+TEST(SimModel, SettingsOutOfRangeOrNotANumberAreRefused) {
+  const LongTask t = long_task();
+  const double nan = std::nan("");
+  const std::vector<std::pair<std::function<void(SimModelOptions&)>, std::string>> bad = {
+      {[&](SimModelOptions& o) { o.accuracy = nan; }, "accuracy"},
+      {[&](SimModelOptions& o) { o.accuracy = 1.5; }, "accuracy"},
+      {[&](SimModelOptions& o) { o.trigger_noise = nan; }, "trigger noise"},
+      {[&](SimModelOptions& o) { o.status_accuracy = -0.1; }, "status accuracy"},
+      {[&](SimModelOptions& o) { o.wrong_trigger = nan; }, "wrong-answer trigger"},
+      {[&](SimModelOptions& o) { o.mean_error_s = nan; }, "error run"},
+      {[&](SimModelOptions& o) { o.mean_error_s = 0.0; }, "error run"},
+      {[&](SimModelOptions& o) { o.mean_error_s = INFINITY; }, "error run"}};
+  for (const auto& [set, what] : bad) {
+    SimModelOptions o;
+    set(o);
+    try {
+      make_simulated_model(t.g, t.truth, o);
+      ADD_FAILURE() << what << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  }
+  SimModelOptions edge;
+  edge.accuracy = 0.0;
+  edge.trigger_noise = 1.0;
+  EXPECT_NO_THROW(make_simulated_model(t.g, t.truth, edge));
 }
 
 TEST(SimModel, AnswersFromTheRealTeaTimeline) {

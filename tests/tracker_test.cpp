@@ -302,6 +302,29 @@ TEST(TrackerReasoner, RunsWithoutAModelOnDurationsAndMotion) {
   EXPECT_NE(steps[10], steps.back());
 }
 
+// Something the user says gets an answer when it asks (a question mark, or the words "what",
+// "how" or "next"), and not when those letters only sit inside other words.
+TEST(TrackerReasoner, AnswersWhatTheUserAsksNotWordsThatMerelyContainAQuestionWord) {
+  const Guideline g = diamond();
+  auto none = make_no_model();
+  const auto answer_to = [&](const std::string& text) {
+    auto r = make_reasoner("tracker", {});
+    ReasonerContext ctx{&g, "s", none.get()};
+    return r->on_utterance(Utterance{1.0, text}, ctx);
+  };
+  for (const char* statement : {"Show me the way", "I'll do it somehow", "However, I'm ready",
+                                "Whatever", "Let's begin"})
+    EXPECT_FALSE(answer_to(statement)) << statement;
+  for (const char* question : {"How do I start", "What's next", "Next one", "Ready?"}) {
+    const auto d = answer_to(question);
+    ASSERT_TRUE(d) << question;
+    EXPECT_TRUE(d->deliver) << question;
+    EXPECT_EQ(d->kind, Kind::Answer) << question;
+    // Before any step has begun, the answer is the step likeliest to come first.
+    EXPECT_EQ(d->about, StepId("a")) << question;
+  }
+}
+
 // Before it has moved to any step, the tracker names the step likeliest to come first, as
 // just starting with help due, and has nothing done: the first step in the graph's order,
 // not the first one listed, and still so once the model has named nothing yet.

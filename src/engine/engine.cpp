@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include "reasoning/model_call.hpp"
@@ -14,7 +16,14 @@ namespace p2a {
 std::optional<std::string> read_frame_jpeg(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    spdlog::warn("frame {}: cannot open; asking the model without it", file.string());
+    // Once per folder: a session whose frames are missing would otherwise warn at every call.
+    static std::mutex mu;
+    static std::set<std::filesystem::path> warned;
+    std::lock_guard<std::mutex> lock(mu);
+    if (warned.insert(file.parent_path()).second)
+      spdlog::warn("frame {}: cannot open; asking the model without it (further missing frames "
+                   "in {} are not reported)",
+                   file.string(), file.parent_path().string());
     return std::nullopt;
   }
   std::ostringstream buf;

@@ -110,19 +110,29 @@ std::vector<EvalCase> captaincook_cases(const fs::path& dir, const std::string& 
 std::vector<EvalCase> session_cases(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw Error("sessions " + dir.string() + ": not a folder");
   std::vector<fs::path> folders;
-  // The folder may itself be one session.
-  if (fs::exists(dir / "session.json") && fs::exists(dir / "annotations.json"))
-    folders.push_back(dir);
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const fs::path& p = entry.path();
-    if (entry.is_directory() && fs::exists(p / "session.json") &&
-        fs::exists(p / "annotations.json"))
+  // Sessions without ground truth cannot be scored: named, not dropped without a word.
+  std::vector<std::string> unscored;
+  const auto consider = [&](const fs::path& p) {
+    if (!fs::exists(p / "session.json")) return;
+    if (fs::exists(p / "annotations.json"))
       folders.push_back(p);
-  }
+    else
+      unscored.push_back(p == dir ? p.string() : p.filename().string());
+  };
+  // The folder may itself be one session.
+  consider(dir);
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.is_directory()) consider(entry.path());
   std::sort(folders.begin(), folders.end());  // the same order on every machine
+  if (!unscored.empty()) {
+    std::sort(unscored.begin(), unscored.end());
+    spdlog::warn("sessions {}: {} session folder(s) without annotations.json, not evaluated: {}",
+                 dir.string(), unscored.size(), first_few(unscored));
+  }
 
   std::vector<EvalCase> cases;
   std::vector<std::string> failed;
+  std::set<std::string> used_ids;
   for (const auto& folder : folders) {
     try {
       EvalCase c;
@@ -145,6 +155,15 @@ std::vector<EvalCase> session_cases(const fs::path& dir) {
         if (r.rows_skipped > 0)
           spdlog::warn("{}: skipped {} of {} rows", r.file, r.rows_skipped,
                        r.rows_read + r.rows_skipped);
+      // Results are keyed by case id: two folders of one session_id would be told apart by
+      // their folder names.
+      if (!used_ids.insert(c.id).second) {
+        const std::string id = c.id + " (" + folder.filename().string() + ")";
+        spdlog::warn("{}: session_id '{}' is used by another folder too; evaluated as '{}'",
+                     folder.string(), c.id, id);
+        c.id = id;
+        used_ids.insert(id);
+      }
       cases.push_back(std::move(c));
     } catch (const Error& e) {
       spdlog::warn("skipping {}", e.what());

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "eval/rng.hpp"
@@ -271,6 +272,20 @@ class SimulatedModel : public ModelClient {
 
 std::unique_ptr<ModelClient> make_simulated_model(const Guideline& g, const Annotations& truth,
                                                   const SimModelOptions& opt) {
+  // Shares are in [0, 1] and the error run a positive time; NaN passes no comparison, so each
+  // is checked for being inside rather than outside.
+  const auto share = [](double v, const char* what) {
+    if (!(v >= 0.0 && v <= 1.0))
+      throw Error(std::string("simulated model: ") + what + " must be in [0, 1], not " +
+                  std::to_string(v));
+  };
+  share(opt.accuracy, "accuracy");
+  share(opt.trigger_noise, "trigger noise");
+  share(opt.status_accuracy, "status accuracy");
+  share(opt.wrong_trigger, "wrong-answer trigger share");
+  if (!(opt.mean_error_s > 0.0 && std::isfinite(opt.mean_error_s)))
+    throw Error("simulated model: the mean error run must be a positive number of seconds, not " +
+                std::to_string(opt.mean_error_s));
   return std::make_unique<SimulatedModel>(g, truth, opt);
 }
 

@@ -8,9 +8,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 #include <system_error>
 
 #include "pro2assist/guideline.hpp"
@@ -59,6 +61,10 @@ std::string stem_of(const std::string& source_name) {
 
 // YAML scalars become JSON strings (no type guessing): each reader below converts the
 // fields it expects, so "8" and 8 are the same id and "1.50" stays "1.50" as text.
+struct DuplicateKey {
+  std::string key;
+};
+
 json yaml_to_json(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Scalar:
@@ -70,7 +76,12 @@ json yaml_to_json(const YAML::Node& n) {
     }
     case YAML::NodeType::Map: {
       json o = json::object();
-      for (const auto& kv : n) o[kv.first.Scalar()] = yaml_to_json(kv.second);
+      for (const auto& kv : n) {
+        // A key given twice would silently keep only its last value (a second `steps:` would
+        // drop the first list): an error, as a duplicate id is (SPEC §2).
+        if (o.contains(kv.first.Scalar())) throw DuplicateKey{kv.first.Scalar()};
+        o[kv.first.Scalar()] = yaml_to_json(kv.second);
+      }
       return o;
     }
     default:
@@ -90,7 +101,21 @@ json parse_document(const std::string& text, const std::string& src) {
   const bool looks_json = first != std::string::npos && (text[first] == '{' || text[first] == '[');
   if (json_named || looks_json) {
     try {
-      return json::parse(text);
+      // nlohmann keeps the last of keys given twice; a duplicate is reported instead (a
+      // CaptainCook4D graph's "steps" keys are its step ids).
+      std::vector<std::set<std::string>> keys;
+      std::optional<std::string> twice;
+      const json::parser_callback_t check = [&](int, json::parse_event_t event, json& parsed) {
+        if (event == json::parse_event_t::object_start) keys.emplace_back();
+        if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+        if (event == json::parse_event_t::key && !keys.empty() && !twice &&
+            !keys.back().insert(parsed.get<std::string>()).second)
+          twice = parsed.get<std::string>();
+        return true;
+      };
+      json doc = json::parse(text, check);
+      if (twice) fail(src, "key '" + *twice + "' is given twice (a duplicate id?)");
+      return doc;
     } catch (const json::parse_error& e) {
       if (json_named) fail(src, "invalid JSON: " + json_reason(e.what()));
       // Flow-style YAML also opens with '{': let the YAML parser judge it.
@@ -98,6 +123,8 @@ json parse_document(const std::string& text, const std::string& src) {
   }
   try {
     return yaml_to_json(YAML::Load(text));
+  } catch (const DuplicateKey& d) {
+    fail(src, "key '" + d.key + "' is given twice (a duplicate id?)");
   } catch (const YAML::Exception& e) {
     std::string at;
     if (!e.mark.is_null()) {

@@ -15,6 +15,16 @@ namespace {
 constexpr std::string_view kStatuses[] = {"just_start", "in_progress", "about_to_finish",
                                           "transition"};
 
+// The media type of a frame's bytes, by their signature: frames are JPEG as a rule, but a
+// client may store PNG (or GIF, WebP), and a data URI must say which it is.
+std::string image_mime(std::string_view bytes) {
+  if (bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) return "image/png";
+  if (bytes.substr(0, 4) == "GIF8") return "image/gif";
+  if (bytes.size() >= 12 && bytes.substr(0, 4) == "RIFF" && bytes.substr(8, 4) == "WEBP")
+    return "image/webp";
+  return "image/jpeg";
+}
+
 std::string base64(std::string_view bytes) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -236,7 +246,8 @@ nlohmann::json build_chat_request(const ModelQuery& q, const std::string& model)
   if (q.frame_jpeg)
     user_content.push_back(
         {{"type", "image_url"},
-         {"image_url", {{"url", "data:image/jpeg;base64," + base64(*q.frame_jpeg)}}}});
+         {"image_url",
+          {{"url", "data:" + image_mime(*q.frame_jpeg) + ";base64," + base64(*q.frame_jpeg)}}}});
   return {{"model", model},
           {"messages",
            {{{"role", "system"}, {"content", system_prompt()}},

@@ -1,9 +1,11 @@
 // The default reasoner: a probabilistic progress tracker (ProgressFilter) fed by durations,
 // motion and gated model calls, with a proactive policy deciding trigger and delivery.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <deque>
 #include <optional>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
@@ -84,11 +86,22 @@ class TrackerReasoner final : public Reasoner {
     std::string lower = u.text;
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    // A request to start the task is context, not a question.
-    if (lower.find('?') == std::string::npos && lower.find("what") == std::string::npos &&
-        lower.find("how") == std::string::npos && lower.find("next") == std::string::npos)
+    // A request to start the task is context, not a question. Whole words only: "show" or
+    // "however" asks nothing.
+    std::vector<std::string> words(1);
+    for (const char c : lower) {
+      if (std::isalnum(static_cast<unsigned char>(c)))
+        words.back() += c;
+      else if (!words.back().empty())
+        words.emplace_back();
+    }
+    const auto has_word = [&](const char* w) {
+      return std::find(words.begin(), words.end(), w) != words.end();
+    };
+    if (lower.find('?') == std::string::npos && !has_word("what") && !has_word("how") &&
+        !has_word("next"))
       return std::nullopt;
-    const bool wants_next = lower.find("next") != std::string::npos || reported_ < 0;
+    const bool wants_next = has_word("next") || reported_ < 0;
     int about = reported_;
     if (wants_next) {
       auto nxt = filter_->likely_next(filter_->best());

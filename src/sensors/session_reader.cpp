@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -53,7 +56,8 @@ SessionMeta read_meta(const fs::path& file) {
   if (const auto it = j.find("duration_s"); it != j.end() && !it->is_null()) {
     if (!it->is_number()) throw Error("session.json: 'duration_s' must be a number");
     const double d = it->get<double>();
-    if (d < 0) throw Error("session.json: 'duration_s' is negative");
+    // Nothing lasts 0 s: a replay of it would say nothing. Without a length, leave it out.
+    if (!(d > 0)) throw Error("session.json: 'duration_s' must be positive, not " + it->dump());
     meta.duration_s = d;
   }
   return meta;
@@ -227,6 +231,36 @@ fs::path absolute_dir(const fs::path& dir) {
   return p;
 }
 
+// Times are seconds since the session's start (SPEC §1). Rows that begin a day or more in are
+// absolute timestamps (epoch seconds, say): replayed as they are, the session would run for
+// years. A duration_s far past the last sensor row is likely in the wrong unit.
+void check_clock(const Session& s) {
+  constexpr double kDay_s = 86400.0;
+  const auto first = [](const auto& rows) {
+    double t = std::numeric_limits<double>::infinity();
+    for (const auto& r : rows) t = std::min(t, r.t_s);
+    return t;
+  };
+  const std::pair<const char*, double> starts[] = {
+      {"imu.csv", first(s.imu)}, {"hand_motion.csv", first(s.hand_motion)},
+      {"frames.csv", first(s.frames)}, {"utterances.jsonl", first(s.utterances)}};
+  for (const auto& [file, t] : starts)
+    if (std::isfinite(t) && t >= kDay_s)
+      throw Error(fmt::format(
+          "{}: the first row is at t_s = {:.0f}, more than a day in: times are seconds since the "
+          "session's start (SPEC §1), and these look like absolute timestamps",
+          file, t));
+  if (!s.meta.duration_s) return;
+  double last = 0;
+  for (const auto& x : s.imu) last = std::max(last, x.t_s);
+  for (const auto& x : s.hand_motion) last = std::max(last, x.t_s);
+  for (const auto& x : s.frames) last = std::max(last, x.t_s);
+  if (last > 0 && *s.meta.duration_s > last + 3600.0)
+    spdlog::warn("session.json: duration_s {:.0f} s runs more than an hour past the last sensor "
+                 "row ({:.1f} s); it is read as seconds",
+                 *s.meta.duration_s, last);
+}
+
 Session read_session_files(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw Error("not a folder");
   Session s;
@@ -256,6 +290,19 @@ Session read_session_files(const fs::path& dir) {
     s.frames = read_frames(s.dir / "frames.csv", s.dir, report_for("frames.csv"));
   }
   s.video = find_video(s.dir);
+  check_clock(s);
+  if (s.video && s.frames.empty())
+    spdlog::warn("session {}: {} is not decoded by this build (it reads frames.csv + frames/ and "
+                 "hand_motion.csv): the model gets no frames{}",
+                 s.dir.string(), s.video->filename().string(),
+                 s.hand_motion.empty() ? ", and with no hand_motion.csv every pair is a key moment"
+                                       : "");
+  if (fs::is_directory(s.dir / "mps/hand_tracking") && s.hand_motion.empty())
+    spdlog::warn("session {}: mps/hand_tracking is not read by this build; hand cues come from "
+                 "hand_motion.csv only",
+                 s.dir.string());
+  if (fs::is_directory(s.dir / "mps/eye_gaze"))
+    spdlog::info("session {}: mps/eye_gaze is not read by this build", s.dir.string());
   return s;
 }
 

@@ -11,9 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "pro2assist/decision_model.hpp"
 #include "pro2assist/evaluation.hpp"
+#include "pro2assist/reasoner.hpp"
 #include "pro2assist/report.hpp"
 
 namespace p2a::cli {
@@ -369,10 +371,11 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--reasoners", args->reasoners, "Comma-separated reasoner names")
       ->delimiter(',')
+      ->check(CLI::IsMember(reasoner_names()))
       ->capture_default_str();
   cmd->add_option("--accuracy", args->accuracies, "Comma-separated simulated model accuracies")
       ->delimiter(',')
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(share_check())
       ->capture_default_str();
   cmd->add_option("--vlm", args->vlm,
                   "sim: the simulated model at each --accuracy; none: no model at all (the "
@@ -388,27 +391,27 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--model", args->model, "Model name sent to the server (--vlm URL)")
       ->capture_default_str();
   cmd->add_option("--timeout", args->timeout_s, "Model request timeout, seconds (--vlm URL)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_check())
       ->capture_default_str();
   cmd->add_option("--error-run", args->error_run_s,
                   "Simulated model: mean length of a run of wrong answers, seconds (its errors "
                   "are correlated over such runs; smaller is closer to independent errors)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_check())
       ->capture_default_str();
   cmd->add_option("--trigger-noise", args->trigger_noise,
                   "Simulated model: share of its right answers whose help flag (trigger) is "
                   "flipped; 0 puts it on exactly in the proactive periods")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(share_check())
       ->capture_default_str();
   cmd->add_option("--status-accuracy", args->status_accuracy,
                   "Simulated model: share of its right answers (right step) whose status is "
                   "right too; a wrong status is one of the other three")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(share_check())
       ->capture_default_str();
   cmd->add_option("--wrong-trigger", args->wrong_trigger,
                   "Simulated model: share of its wrong answers (wrong step) whose help flag is "
                   "on, at random")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(share_check())
       ->capture_default_str();
   cmd->add_option("--wrong-steps", args->wrong_steps,
                   "Simulated model: the steps its wrong runs name: nearby (mostly the previous "
@@ -432,15 +435,15 @@ void register_eval(CLI::App& app) {
                   "Passes over the dataset, with seeds --seed, --seed + 1, ...: the figures "
                   "pool them all, and a last table shows each figure's spread over the seeds "
                   "(lowest to highest pass)")
-      ->check(CLI::PositiveNumber)
+      ->check(count_check(1))
       ->capture_default_str();
   cmd->add_option("--jobs", args->jobs, "Worker threads (0: every core)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(count_check(0))
       ->capture_default_str();
   cmd->add_option("--report", args->report, "Folder for results.json and the HTML report");
   cmd->add_option("--sessions-per-guideline", args->sessions_per_guideline,
                   "Simulated sessions per guideline file (guidelines:DIR)")
-      ->check(CLI::PositiveNumber)
+      ->check(count_check(1))
       ->capture_default_str();
   cmd->callback([args] {
     const int code = run(*args);

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "pro2assist/decision_learning.hpp"
 
@@ -75,7 +76,7 @@ void register_learn_decision_model(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--out", args->out, "JSON file for the weights")->required();
   cmd->add_option("--accuracy", args->accuracy, "The simulated model's accuracy")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(share_check())
       ->capture_default_str();
   cmd->add_flag("--leave-one-out", args->leave_one_out,
                "Each training recording gets step durations learned from the other training "
@@ -83,10 +84,10 @@ void register_learn_decision_model(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "Random seed (sensors, model answers)")
       ->capture_default_str();
   cmd->add_option("--jobs", args->jobs, "Worker threads (0: every core)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(count_check(0))
       ->capture_default_str();
   cmd->add_option("--limit", args->limit, "Learn from the first N recordings only (0: all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(count_check(0))
       ->capture_default_str();
   cmd->callback([args] { run(*args); });
 }

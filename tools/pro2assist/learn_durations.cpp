@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "pro2assist/dataset.hpp"
 #include "pro2assist/durations.hpp"
@@ -44,9 +45,11 @@ void register_learn_durations(CLI::App& app) {
       "learn-durations", "Learn step durations from CaptainCook4D recordings into guideline files");
   cmd->add_option("--dataset", args->dataset, "CaptainCook4D folder")->required();
   cmd->add_option("--split", args->split, "train, val or all (learn on train only to evaluate on val)")
+      ->check(CLI::IsMember({"train", "val", "all"}))
       ->capture_default_str();
   cmd->add_option("--out", args->out, "Folder for the guideline files (<recipe>.yaml)")->required();
   cmd->add_option("--min-samples", args->min_samples, "Recordings a step needs to be learned")
+      ->check(count_check(1))
       ->capture_default_str();
   cmd->callback([args] { run(*args); });
 }

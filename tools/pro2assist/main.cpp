@@ -13,7 +13,11 @@ int main(int argc, char** argv) {
   CLI::App app{"Pro2Assist: step-aware proactive assistance for procedural tasks"};
   app.require_subcommand(1);
   std::string log_level = "info";
+  // spdlog reads a name it does not know as "off": a typo would silence every warning.
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->transform(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "err",
+                                 "critical", "off"},
+                                CLI::ignore_case))
       ->capture_default_str();
   p2a::cli::register_replay(app);
   p2a::cli::register_simulate(app);

@@ -1,5 +1,7 @@
 #include "model_choice.hpp"
 
+#include "checks.hpp"
+
 #include "pro2assist/reasoner.hpp"
 #include "pro2assist/sim.hpp"
 
@@ -11,9 +13,11 @@ void add_model_options(CLI::App& cmd, ModelChoice& c) {
                  "'sim' (simulated from annotations.json) or 'none'")
       ->capture_default_str();
   cmd.add_option("--model", c.model, "Model name sent to the endpoint")->capture_default_str();
-  cmd.add_option("--timeout", c.timeout_s, "Model request timeout, seconds")->capture_default_str();
+  cmd.add_option("--timeout", c.timeout_s, "Model request timeout, seconds")
+      ->check(positive_check())
+      ->capture_default_str();
   cmd.add_option("--sim-accuracy", c.sim_accuracy, "Simulated model: share of right answers")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(share_check())
       ->capture_default_str();
   cmd.add_option("--seed", c.seed, "Simulated model: random seed")->capture_default_str();
 }

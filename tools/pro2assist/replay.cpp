@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "model_choice.hpp"
 #include "pro2assist/dataset.hpp"
@@ -100,16 +101,25 @@ void run(const ReplayArgs& a) {
       std::fprintf(stderr, "%s: skipped %zu of %zu rows\n", r.file.c_str(), r.rows_skipped,
                    r.rows_read + r.rows_skipped);
   Guideline g = resolve_guideline(a.task, s);
+  // A guideline file given outright is used whatever the session's task; it may be the wrong
+  // file, which the user should hear of (the guideline library's own match decides).
+  if (!a.task.empty() && !std::filesystem::is_directory(a.task) && !s.meta.task.empty() &&
+      !match_guideline({g}, s.meta.task, s.meta.instruction))
+    spdlog::warn("session {} is for task '{}', but the guideline given is '{}' ({})",
+                 s.meta.session_id, s.meta.task, g.id, g.title);
+  // The output is opened before the replay: a path that cannot be written fails now, not
+  // after every model call has been paid for.
+  std::ofstream out(a.out);
+  if (!out) throw Error("replay: cannot write " + a.out);
   auto model = make_model(a.model, g, s);
   ReasonerOptions ropt;
   if (!a.decision_model.empty()) ropt.decision_model = load_decision_model(a.decision_model);
   EngineStats stats;
   auto decisions = replay_session(s, g, make_reasoner(a.reasoner, ropt), *model, &stats);
 
-  std::ofstream out(a.out);
-  if (!out) throw Error("replay: cannot write " + a.out);
   for (const auto& d : decisions) out << to_json(d).dump() << "\n";
   out.close();
+  if (!out) throw Error("replay: failed writing " + a.out + " (disk full?)");
 
   if (!a.quiet) print_timeline(std::cout, g, decisions);
   // The cost and the interruptions as a deployment sees them: per minute of session.
@@ -142,7 +152,7 @@ void register_replay(CLI::App& app) {
   cmd->add_option("--duration", args->duration_s,
                   "Replay this many seconds (default: session.json's duration_s, else the last "
                   "sensor or utterance row, else the end of annotations.json)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_check());
   add_model_options(*cmd, args->model);
   cmd->callback([args] { run(*args); });
 }

@@ -1,0 +1,70 @@
+// Checks of numeric option values shared by the subcommands. CLI11's own range checks let NaN
+// through (it fails every comparison, so it is never "out of range") and print their bounds as
+// 300-digit numbers; these accept only finite numbers and say what they expect in words.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <string>
+
+namespace p2a::cli {
+
+namespace detail {
+inline bool parse_double(const std::string& s, double& v) {
+  try {
+    std::size_t used = 0;
+    v = std::stod(s, &used);
+    return used == s.size() && std::isfinite(v);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+inline bool parse_integer(const std::string& s, long long& v) {
+  try {
+    std::size_t used = 0;
+    v = std::stoll(s, &used);
+    return used == s.size();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+}  // namespace detail
+
+// A share: a finite number from 0 to 1.
+inline CLI::Validator share_check() {
+  return CLI::Validator(
+      [](std::string& s) {
+        double v = 0;
+        return detail::parse_double(s, v) && v >= 0.0 && v <= 1.0
+                   ? std::string()
+                   : "expected a number from 0 to 1, not '" + s + "'";
+      },
+      "0..1");
+}
+
+// A finite number greater than 0 (a time, a rate).
+inline CLI::Validator positive_check() {
+  return CLI::Validator(
+      [](std::string& s) {
+        double v = 0;
+        return detail::parse_double(s, v) && v > 0.0
+                   ? std::string()
+                   : "expected a positive number, not '" + s + "'";
+      },
+      "> 0");
+}
+
+// A whole number of at least `least` (a count).
+inline CLI::Validator count_check(long long least) {
+  return CLI::Validator(
+      [least](std::string& s) {
+        long long v = 0;
+        return detail::parse_integer(s, v) && v >= least
+                   ? std::string()
+                   : "expected a whole number of at least " + std::to_string(least) + ", not '" +
+                         s + "'";
+      },
+      ">= " + std::to_string(least));
+}
+
+}  // namespace p2a::cli

@@ -503,6 +503,28 @@ TEST(ReplayCli, MissingFramesAreReportedOnce) {
   EXPECT_EQ(reported, 1u) << r.err;
 }
 
+// An unknown command is named with the known ones; output paths that cannot be written fail
+// before the work, not after it.
+TEST(ReplayCli, UnknownCommandsAndUnwritableOutputsFailFirst) {
+  const CliRun bogus = run_cli("bogus", "unknown-command");
+  EXPECT_EQ(bogus.code, 109);
+  EXPECT_NE(bogus.err.find("unknown command 'bogus'"), std::string::npos) << bogus.err;
+  EXPECT_NE(bogus.err.find("replay"), std::string::npos) << bogus.err;
+
+  const fs::path dir = tmp_dir("unwritable-outputs");
+  std::ofstream(dir / "file") << "a file, not a folder";
+  const CliRun learn = run_cli("learn-decision-model --dataset " + quoted(kCaptainCook) +
+                                   " --out " + quoted(dir / "none" / "dm.json"),
+                               "learn-unwritable");
+  expect_one_line_error(learn, "no folder");
+  const CliRun report = run_cli("eval --dataset guidelines:" + quoted(kSource / "examples") +
+                                    " --vlm none --report " + quoted(dir / "file" / "r"),
+                                "report-unwritable");
+  EXPECT_EQ(report.code, 1) << report.err;
+  EXPECT_NE(report.err.find("cannot create folder"), std::string::npos) << report.err;
+  EXPECT_EQ(report.out.find("reasoner"), std::string::npos) << report.out;  // nothing ran
+}
+
 // ---- A CaptainCook4D recording against a real HTTP endpoint -------------------------------
 
 // Recording 1_7 converted into a folder of the test's own, so tests run in parallel

@@ -128,7 +128,8 @@ class HttpModel final : public ModelClient {
         curl_easy_getinfo(curl_, CURLINFO_REQUEST_SIZE, &request_bytes);
         if (request_bytes == 0)
           return fail("connect_timeout",
-                      "connection timeout after " + seconds_text(opt_.connect_timeout_s) + " s: " +
+                      "connection timeout after " +
+                          seconds_text(std::min(opt_.connect_timeout_s, opt_.timeout_s)) + " s: " +
                           detail,
                       t_s, latency_s);
         return fail("timeout", "timeout after " + seconds_text(opt_.timeout_s) + " s", t_s,

@@ -5,7 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <cmath>
+#include <filesystem>
 #include <string>
+
+#include "pro2assist/types.hpp"
 
 namespace p2a::cli {
 
@@ -65,6 +68,24 @@ inline CLI::Validator count_check(long long least) {
                          s + "'";
       },
       ">= " + std::to_string(least));
+}
+
+// An output file is checked before long work, not after it: its folder must exist. (Opening
+// it now would truncate an earlier file the work might then fail to replace.)
+inline void check_output_file(const std::string& file, const std::string& who) {
+  std::filesystem::path dir = std::filesystem::path(file).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!std::filesystem::is_directory(dir))
+    throw Error(who + ": cannot write " + file + ": no folder " + dir.string());
+}
+
+// An output folder is made before long work; one that cannot be is an error now.
+inline void make_output_folder(const std::string& folder, const std::string& who) {
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec || !std::filesystem::is_directory(folder))
+    throw Error(who + ": cannot create folder " + folder +
+                (ec ? ": " + ec.message() : std::string(": a file is in the way")));
 }
 
 }  // namespace p2a::cli

@@ -321,7 +321,10 @@ int run(const EvalArgs& a) {
   if (single_pass(opt)) opt.accuracies = {0.0};
   opt.seed = a.seed;
   opt.jobs = a.jobs;
-  if (!a.report.empty()) opt.keep_decisions_of = kTimelines;
+  if (!a.report.empty()) {
+    make_output_folder(a.report, "eval");
+    opt.keep_decisions_of = kTimelines;
+  }
   const std::vector<EvalCase> cases = load_cases(a, a.seed);
   if (cases.empty()) throw Error("eval: no sessions to evaluate in " + a.dataset);
   if (opt.endpoint) probe_endpoint(*opt.endpoint, cases);

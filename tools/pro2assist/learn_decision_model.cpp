@@ -29,6 +29,7 @@ struct LearnArgs {
 void run(const LearnArgs& a) {
   if (!std::filesystem::is_directory(a.dataset))
     throw Error("learn-decision-model: dataset folder " + a.dataset + " does not exist");
+  check_output_file(a.out, "learn-decision-model");
   std::vector<EvalCase> cases = captaincook_cases(a.dataset, a.split, a.seed, a.leave_one_out);
   if (a.limit > 0 && cases.size() > static_cast<std::size_t>(a.limit))
     cases.resize(static_cast<std::size_t>(a.limit));

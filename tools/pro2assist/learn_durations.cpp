@@ -21,7 +21,7 @@ struct LearnArgs {
 
 void run(const LearnArgs& a) {
   const auto ds = CaptainCook4D::load(a.dataset);
-  std::filesystem::create_directories(a.out);
+  make_output_folder(a.out, "learn-durations");
   std::size_t files = 0, steps = 0, learned = 0;
   for (const auto& [recipe, lg] : guidelines_with_learned_durations(ds, a.split, a.min_samples)) {
     const auto file = std::filesystem::path(a.out) / (recipe + ".yaml");

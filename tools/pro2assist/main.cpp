@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <string>
 
 #include "commands.hpp"
 #include "pro2assist/types.hpp"
@@ -28,6 +29,26 @@ int main(int argc, char** argv) {
   p2a::cli::register_convert(app);
   p2a::cli::register_report(app);
   app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
+  // CLI11 reads an unknown command as a missing one ("A subcommand is required"): name it.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (arg.empty() || arg[0] == '-') continue;
+    std::string known;
+    bool found = false;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      found = found || sub->get_name() == arg;
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::cerr << "error: unknown command '" << arg << "' (commands: " << known << ")\n";
+      return 109;  // CLI11's code for an unexpected argument
+    }
+    break;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -525,6 +525,29 @@ TEST(ReplayCli, UnknownCommandsAndUnwritableOutputsFailFirst) {
   EXPECT_EQ(report.out.find("reasoner"), std::string::npos) << report.out;  // nothing ran
 }
 
+// A replay against a slow model says where it is on stderr as it goes, not only at the end.
+TEST(ReplayCli, ASlowReplayShowsProgress) {
+  const fs::path dir = tmp_dir("progress");
+  FakeOpenAIServer server;
+  server.set_mode(FakeOpenAIServer::Mode::Stall);
+  server.set_stall_s(0.1);  // ~115 calls: about 11 s in all
+  const CliRun r = run_cli("replay " + tea_args() + " --vlm " + server.base_url() +
+                               " --timeout 5 --quiet --out " + quoted(dir / "d.jsonl"),
+                           "progress");
+  EXPECT_EQ(r.code, 0) << r.err;
+  const std::regex line(R"(replay: (\d+) of (\d+) s, (\d+) model calls \(0 failed\), \d+ messages)");
+  std::vector<int> done;
+  for (std::sregex_iterator it(r.err.begin(), r.err.end(), line), end; it != end; ++it) {
+    done.push_back(std::stoi((*it)[1]));
+    // The session's length, as the summary gives it (473.5 s).
+    EXPECT_NEAR(std::stoi((*it)[2]), parse_summary(r.out).duration_s, 1.0) << it->str();
+    EXPECT_GT(std::stoi((*it)[3]), 0) << it->str();
+  }
+  ASSERT_FALSE(done.empty()) << r.err;
+  EXPECT_TRUE(std::is_sorted(done.begin(), done.end()));
+  EXPECT_LT(done.front(), parse_summary(r.out).duration_s);
+}
+
 // ---- A CaptainCook4D recording against a real HTTP endpoint -------------------------------
 
 // Recording 1_7 converted into a folder of the test's own, so tests run in parallel

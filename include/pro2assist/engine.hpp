@@ -53,10 +53,14 @@ class Engine {
   double done_s_ = 0;
 };
 
+// Called as a replay goes: session seconds done, of how many, and the counts so far.
+using ReplayProgress = std::function<void(double done_s, double end_s, const EngineStats&)>;
+
 // Runs a whole recorded session through an Engine, pushing events in time order.
 std::vector<Decision> replay_session(const Session& s, const Guideline& g,
                                      std::unique_ptr<Reasoner> reasoner, ModelClient& model,
                                      EngineStats* stats = nullptr,
-                                     PerceptionConfig perception = {});
+                                     PerceptionConfig perception = {},
+                                     const ReplayProgress& progress = {});
 
 }  // namespace p2a

@@ -105,7 +105,8 @@ std::vector<Decision> Engine::advance_to(double t_s) {
 
 std::vector<Decision> replay_session(const Session& s, const Guideline& g,
                                      std::unique_ptr<Reasoner> reasoner, ModelClient& model,
-                                     EngineStats* stats, PerceptionConfig perception) {
+                                     EngineStats* stats, PerceptionConfig perception,
+                                     const ReplayProgress& progress) {
   Engine engine(g, s.meta, std::move(reasoner), model, perception);
   engine.set_session_has_flow(!s.hand_motion.empty());
   const double end_s = s.end_s();
@@ -125,6 +126,7 @@ std::vector<Decision> replay_session(const Session& s, const Guideline& g,
       engine.push(s.frames[i_frame]);
     auto d = engine.advance_to(until);
     all.insert(all.end(), std::make_move_iterator(d.begin()), std::make_move_iterator(d.end()));
+    if (progress) progress(std::min(until, end_s), end_s, engine.stats());
     if (until >= end_s + lookahead_s) break;
   }
   if (stats) *stats = engine.stats();

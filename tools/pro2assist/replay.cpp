@@ -1,6 +1,7 @@
 // pro2assist replay: a recorded session through the engine, as the glasses would have seen it.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -115,7 +116,20 @@ void run(const ReplayArgs& a) {
   ReasonerOptions ropt;
   if (!a.decision_model.empty()) ropt.decision_model = load_decision_model(a.decision_model);
   EngineStats stats;
-  auto decisions = replay_session(s, g, make_reasoner(a.reasoner, ropt), *model, &stats);
+  // A replay against a slow model takes minutes: once it has run a few seconds, where it is
+  // goes to stderr every few seconds (the timeline itself comes at the end).
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  auto shown = started;
+  const ReplayProgress progress = [&](double done_s, double end_s, const EngineStats& st) {
+    const auto now = Clock::now();
+    if (now - started < std::chrono::seconds(5) || now - shown < std::chrono::seconds(5)) return;
+    shown = now;
+    std::fprintf(stderr, "replay: %.0f of %.0f s, %zu model calls (%zu failed), %zu messages\n",
+                 done_s, end_s, st.model_calls, st.model_failures, st.delivered);
+  };
+  auto decisions = replay_session(s, g, make_reasoner(a.reasoner, ropt), *model, &stats,
+                                  PerceptionConfig{}, progress);
 
   for (const auto& d : decisions) out << to_json(d).dump() << "\n";
   out.close();

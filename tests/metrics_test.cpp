@@ -57,6 +57,15 @@ TEST(StatusWindow, FollowsTheSpecFormula) {
   EXPECT_NEAR(status_window_s(10.2, 11.6), 0.7, kTol);
 }
 
+// Ground truth naming steps the guideline lacks (another task's guideline) is found, each
+// step once, in order of first use.
+TEST(StepsNotIn, ListsTheAnnotatedStepsTheGuidelineLacks) {
+  const Guideline g = chain({{"a", {}}, {"b", {"a"}}});
+  EXPECT_TRUE(steps_not_in(g, truth_of({{"a", 0, 5}, {"b", 5, 9}})).empty());
+  EXPECT_EQ(steps_not_in(g, truth_of({{"x", 0, 5}, {"a", 5, 9}, {"y", 9, 12}, {"x", 12, 15}})),
+            (std::vector<StepId>{"x", "y"}));
+}
+
 TEST(ProactivePeriods, GapsAreCappedAtThirtySeconds) {
   // A [10,30) w=4; B [32,52) w=4; C [100,110) w=2.
   // A: guidance starts at its own start: [10,14]; about_to_finish [26,30].

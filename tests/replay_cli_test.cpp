@@ -469,6 +469,13 @@ TEST(ReplayCli, AGuidelineForAnotherTaskAndAnUndecodedVideoAreWarnedAbout) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("is for task 'tea'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("video.mp4 is not decoded"), std::string::npos) << r.err;
+  const CliRun sim = run_cli("replay " + quoted(dir / "session") + " --task " + quoted(other) +
+                                 " --vlm sim --quiet --out " + quoted(dir / "sim.jsonl"),
+                             "other-task-sim");
+  EXPECT_EQ(sim.code, 0) << sim.err;
+  EXPECT_NE(sim.err.find("names 8 step(s) the guideline 'recipe_pinwheel' does not have"),
+            std::string::npos)
+      << sim.err;
   const CliRun same = run_cli("replay " + tea_args() + " --vlm none --quiet --out " +
                                   quoted(dir / "same.jsonl"),
                               "same-task");

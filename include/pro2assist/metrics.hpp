@@ -32,6 +32,10 @@ std::vector<Period> proactive_periods(const Annotations& truth);
 // "transition" between segments.
 std::array<bool, 4> right_statuses(const Annotations& truth, double t_s);
 std::vector<MistakeWindow> mistake_windows(const Guideline& g, const Annotations& truth);
+// The steps the ground truth names that the guideline does not have (each once, in order of
+// first use): a guideline of another task, or annotations of another numbering. Nothing
+// scored against such a guideline means anything.
+std::vector<StepId> steps_not_in(const Guideline& g, const Annotations& truth);
 
 struct Metrics {
   double step_acc = 0, status_acc = 0;

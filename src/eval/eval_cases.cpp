@@ -151,6 +151,10 @@ std::vector<EvalCase> session_cases(const fs::path& dir) {
         }
       if (!c.guideline)
         throw Error("session " + folder.string() + ": no guideline.yaml or guideline.json");
+      if (const auto unknown = steps_not_in(*c.guideline, c.truth); !unknown.empty())
+        spdlog::warn("{}: annotations.json names {} step(s) its guideline '{}' does not have "
+                     "({}): its figures will not mean much",
+                     folder.string(), unknown.size(), c.guideline->id, first_few(unknown));
       for (const auto& r : c.session.reports)
         if (r.rows_skipped > 0)
           spdlog::warn("{}: skipped {} of {} rows", r.file, r.rows_skipped,

@@ -159,6 +159,14 @@ std::vector<Period> proactive_periods(const Annotations& truth) {
   return out;
 }
 
+std::vector<StepId> steps_not_in(const Guideline& g, const Annotations& truth) {
+  std::vector<StepId> out;
+  for (const auto& seg : truth.steps)
+    if (!g.index_of(seg.step) && std::find(out.begin(), out.end(), seg.step) == out.end())
+      out.push_back(seg.step);
+  return out;
+}
+
 std::vector<MistakeWindow> mistake_windows(const Guideline& g, const Annotations& truth) {
   const auto segs = timed_segments(truth);
   std::vector<MistakeWindow> out;

@@ -2,6 +2,9 @@
 
 #include "checks.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "pro2assist/metrics.hpp"
 #include "pro2assist/reasoner.hpp"
 #include "pro2assist/sim.hpp"
 
@@ -30,6 +33,10 @@ std::unique_ptr<ModelClient> make_model(const ModelChoice& c, const Guideline& g
       throw Error("--vlm sim needs ground truth: " + file.string() + " not found");
     static Annotations truth;  // outlives the model; one replay per process
     truth = read_annotations(file);
+    if (const auto unknown = steps_not_in(g, truth); !unknown.empty())
+      spdlog::warn("--vlm sim: {} names {} step(s) the guideline '{}' does not have (first: "
+                   "'{}'): the simulated model will name steps the reasoner cannot know",
+                   file.string(), unknown.size(), g.id, unknown.front());
     SimModelOptions opt;
     opt.accuracy = c.sim_accuracy;
     opt.seed = c.seed;

@@ -302,6 +302,23 @@ TEST(SessionReader, OutOfOrderRowsAreStablySortedAndFlagged) {
   EXPECT_FALSE(report_for(s, "hand_motion.csv").reordered);
 }
 
+// frames.csv names files relative to the session folder; a bare name found only under
+// frames/ is taken from there, and one found in neither place is kept as written.
+TEST(SessionReader, BareFrameNamesAreFoundUnderFrames) {
+  const fs::path dir = fresh_dir("bare_frames");
+  write_meta(dir);
+  fs::create_directories(dir / "frames");
+  write_text(dir / "frames" / "f1.jpg", "jpeg");
+  write_text(dir / "top.jpg", "jpeg");
+  write_text(dir / "frames.csv", "t_s,file\n1.0,f1.jpg\n2.0,top.jpg\n3.0,frames/f1.jpg\n4.0,gone.jpg\n");
+  const Session s = read_session(dir);
+  ASSERT_EQ(s.frames.size(), 4u);
+  EXPECT_EQ(s.frames[0].file, s.dir / "frames" / "f1.jpg");
+  EXPECT_EQ(s.frames[1].file, s.dir / "top.jpg");
+  EXPECT_EQ(s.frames[2].file, s.dir / "frames" / "f1.jpg");
+  EXPECT_EQ(s.frames[3].file, s.dir / "gone.jpg");
+}
+
 TEST(SessionReader, ToleratesCrlfExtraColumnsQuotesAndBom) {
   const fs::path dir = fresh_dir("tolerant");
   write_meta(dir, R"(, "instruction": "make tea", "device": "aria")");

@@ -160,7 +160,12 @@ std::vector<FrameRef> read_frames(const fs::path& file, const fs::path& dir, Rea
     }
     ref.t_s = *ts;
     // Frames are not opened here: decoding is perception's job and reports its own failures.
-    ref.file = (dir / fs::path(std::string(row.field(f)))).lexically_normal();
+    // A name is relative to the session folder (SPEC §1: "frames/f1.jpg"); a bare one that is
+    // only found under frames/ is taken from there.
+    const fs::path name = std::string(row.field(f));
+    ref.file = (dir / name).lexically_normal();
+    if (name.is_relative() && !fs::exists(ref.file) && fs::exists(dir / "frames" / name))
+      ref.file = (dir / "frames" / name).lexically_normal();
     return true;
   });
 }

@@ -97,10 +97,6 @@ void run(const ReplayArgs& a) {
                   " has no length (no duration_s in session.json, no sensor or utterance rows, "
                   "no annotated steps); give --duration");
   }
-  for (const auto& r : s.reports)
-    if (r.rows_skipped > 0)
-      std::fprintf(stderr, "%s: skipped %zu of %zu rows\n", r.file.c_str(), r.rows_skipped,
-                   r.rows_read + r.rows_skipped);
   Guideline g = resolve_guideline(a.task, s);
   // A guideline file given outright is used whatever the session's task; it may be the wrong
   // file, which the user should hear of (the guideline library's own match decides).
@@ -146,6 +142,12 @@ void run(const ReplayArgs& a) {
       s.meta.session_id.c_str(), s.end_s(), stats.pairs, stats.key_moments, stats.decisions,
       stats.model_calls, stats.model_failures, stats.delivered, per_minute(stats.model_calls),
       per_minute(stats.delivered), a.reasoner.c_str(), model->name().c_str(), a.out.c_str());
+  // The reader warned of each file's skipped rows with their reasons (on stderr, at the log
+  // level); the summary keeps the counts whatever the level.
+  for (const auto& r : s.reports)
+    if (r.rows_skipped > 0)
+      std::printf("%s: skipped %zu of %zu rows\n", r.file.c_str(), r.rows_skipped,
+                  r.rows_read + r.rows_skipped);
 }
 
 }  // namespace

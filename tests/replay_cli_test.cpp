@@ -412,7 +412,8 @@ TEST(ReplayCli, NonFiniteAndOutOfRangeNumbersAreUsageErrors) {
       {"eval --dataset guidelines:" + quoted(kSource / "examples") + " --repeats 0", "--repeats"},
       {"eval --dataset guidelines:" + quoted(kSource / "examples") + " --reasoners tracker,trackr",
        "trackr"},
-      {"--log-level bogus replay " + tea_args(), "--log-level"}};
+      {"--log-level bogus replay " + tea_args(), "--log-level"},
+      {"replay " + tea_args() + " --vlm sim --seed -1", "--seed"}};
   int i = 0;
   for (const auto& [args, name] : cases) {
     const bool replay = args.find("replay ") != std::string::npos;
@@ -447,6 +448,20 @@ TEST(ReplayCli, OutputThatCannotBeWrittenIsAnError) {
                            "out-unwritable");
   expect_one_line_error(r, "cannot write");
   EXPECT_TRUE(server.requests().empty());
+}
+
+// A report of an empty decision stream says so (the page shows the ground truth alone).
+TEST(ReplayCli, AReportOfNoDecisionsSaysSo) {
+  const fs::path dir = tmp_dir("empty-report");
+  std::ofstream(dir / "empty.jsonl").flush();
+  const CliRun r = run_cli("report " + quoted(kSource / "examples" / "tea-session") + " " +
+                               quoted(dir / "empty.jsonl") + " --task " +
+                               quoted(kSource / "examples" / "tea.yaml") + " --out " +
+                               quoted(dir / "e.html"),
+                           "empty-report");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("holds no decisions"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "e.html"));
 }
 
 // Sensor times a day or more in are absolute timestamps, not seconds since the start (SPEC

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "pro2assist/dataset.hpp"
 #include "pro2assist/durations.hpp"
@@ -100,7 +101,9 @@ void register_convert(CLI::App& app) {
       ->check(CLI::IsMember({"train", "val", "all"}))
       ->capture_default_str();
   sub->add_option("--out", cc->out, "Session folder (with --all: the parent folder)")->required();
-  sub->add_option("--seed", cc->seed, "Seed of the synthetic sensor streams")->capture_default_str();
+  sub->add_option("--seed", cc->seed, "Seed of the synthetic sensor streams")
+      ->check(count_check(0))
+      ->capture_default_str();
   sub->callback([cc] {
     if (!cc->all && cc->recording.empty())
       throw CLI::ValidationError("convert captaincook4d", "give --recording ID or --all");

@@ -433,6 +433,7 @@ void register_eval(CLI::App& app) {
                "captaincook4d: each training recording gets step durations learned from the "
                "other training recordings only (no in-sample advantage)");
   cmd->add_option("--seed", args->seed, "Random seed (sensors, timelines, model answers)")
+      ->check(count_check(0))
       ->capture_default_str();
   cmd->add_option("--repeats", args->repeats,
                   "Passes over the dataset, with seeds --seed, --seed + 1, ...: the figures "

@@ -83,6 +83,7 @@ void register_learn_decision_model(CLI::App& app) {
                "Each training recording gets step durations learned from the other training "
                "recordings only, as in use on a recording never seen");
   cmd->add_option("--seed", args->seed, "Random seed (sensors, model answers)")
+      ->check(count_check(0))
       ->capture_default_str();
   cmd->add_option("--jobs", args->jobs, "Worker threads (0: every core)")
       ->check(count_check(0))

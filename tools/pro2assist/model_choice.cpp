@@ -22,7 +22,9 @@ void add_model_options(CLI::App& cmd, ModelChoice& c) {
   cmd.add_option("--sim-accuracy", c.sim_accuracy, "Simulated model: share of right answers")
       ->check(share_check())
       ->capture_default_str();
-  cmd.add_option("--seed", c.seed, "Simulated model: random seed")->capture_default_str();
+  cmd.add_option("--seed", c.seed, "Simulated model: random seed")
+      ->check(count_check(0))
+      ->capture_default_str();
 }
 
 std::unique_ptr<ModelClient> make_model(const ModelChoice& c, const Guideline& g, const Session& s) {

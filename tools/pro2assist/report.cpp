@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "commands.hpp"
 #include "pro2assist/decision.hpp"
 #include "pro2assist/guideline.hpp"
@@ -37,6 +39,9 @@ void run(const ReportArgs& a) {
   if (const fs::path ann = fs::path(a.session_dir) / "annotations.json"; fs::exists(ann))
     truth = read_annotations(ann);
   const std::vector<Decision> decisions = read_decisions(a.decisions);
+  if (decisions.empty())
+    spdlog::warn("report: {} holds no decisions; the page shows the ground truth only",
+                 a.decisions);
 
   fs::path out = a.out;
   if (out.empty()) out = fs::path(a.decisions).replace_extension(".html");

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "pro2assist/guideline.hpp"
 #include "pro2assist/session.hpp"
@@ -73,7 +74,7 @@ void register_simulate(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", args->out, "Session folder to write")->required();
-  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed")->check(count_check(0))->capture_default_str();
   cmd->add_flag("--mistakes", args->mistakes, "Skip some steps and do one out of order");
   cmd->add_option("--session-id", args->session_id,
                   "Session id (default <guideline id>-sim-<seed>)");

@@ -155,10 +155,6 @@ std::vector<EvalCase> session_cases(const fs::path& dir) {
         spdlog::warn("{}: annotations.json names {} step(s) its guideline '{}' does not have "
                      "({}): its figures will not mean much",
                      folder.string(), unknown.size(), c.guideline->id, first_few(unknown));
-      for (const auto& r : c.session.reports)
-        if (r.rows_skipped > 0)
-          spdlog::warn("{}: skipped {} of {} rows", r.file, r.rows_skipped,
-                       r.rows_read + r.rows_skipped);
       // Results are keyed by case id: two folders of one session_id would be told apart by
       // their folder names.
       if (!used_ids.insert(c.id).second) {

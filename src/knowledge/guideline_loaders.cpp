@@ -65,6 +65,10 @@ struct DuplicateKey {
   std::string key;
 };
 
+[[noreturn]] void fail_duplicate_key(const std::string& src, const std::string& key) {
+  fail(src, "key '" + key + "' is given twice (a duplicate id?)");
+}
+
 json yaml_to_json(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Scalar:
@@ -114,7 +118,7 @@ json parse_document(const std::string& text, const std::string& src) {
         return true;
       };
       json doc = json::parse(text, check);
-      if (twice) fail(src, "key '" + *twice + "' is given twice (a duplicate id?)");
+      if (twice) fail_duplicate_key(src, *twice);
       return doc;
     } catch (const json::parse_error& e) {
       if (json_named) fail(src, "invalid JSON: " + json_reason(e.what()));
@@ -124,7 +128,7 @@ json parse_document(const std::string& text, const std::string& src) {
   try {
     return yaml_to_json(YAML::Load(text));
   } catch (const DuplicateKey& d) {
-    fail(src, "key '" + d.key + "' is given twice (a duplicate id?)");
+    fail_duplicate_key(src, d.key);
   } catch (const YAML::Exception& e) {
     std::string at;
     if (!e.mark.is_null()) {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <limits>
 #include <string>
-#include <utility>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -241,26 +241,30 @@ fs::path absolute_dir(const fs::path& dir) {
 // years. A duration_s far past the last sensor row is likely in the wrong unit.
 void check_clock(const Session& s) {
   constexpr double kDay_s = 86400.0;
-  const auto first = [](const auto& rows) {
-    double t = std::numeric_limits<double>::infinity();
-    for (const auto& r : rows) t = std::min(t, r.t_s);
-    return t;
+  struct Span {
+    const char* file;
+    double first = std::numeric_limits<double>::infinity(), last = 0;
   };
-  const std::pair<const char*, double> starts[] = {
-      {"imu.csv", first(s.imu)}, {"hand_motion.csv", first(s.hand_motion)},
-      {"frames.csv", first(s.frames)}, {"utterances.jsonl", first(s.utterances)}};
-  for (const auto& [file, t] : starts)
-    if (std::isfinite(t) && t >= kDay_s)
+  const auto span = [](const char* file, const auto& rows) {
+    Span sp{file};
+    for (const auto& r : rows) {
+      sp.first = std::min(sp.first, r.t_s);
+      sp.last = std::max(sp.last, r.t_s);
+    }
+    return sp;
+  };
+  const Span sensors[] = {span("imu.csv", s.imu), span("hand_motion.csv", s.hand_motion),
+                          span("frames.csv", s.frames), span("utterances.jsonl", s.utterances)};
+  double last = 0;  // of the sensor rows (utterances say nothing of how long the task went on)
+  for (const Span& sp : sensors) {
+    if (std::isfinite(sp.first) && sp.first >= kDay_s)
       throw Error(fmt::format(
           "{}: the first row is at t_s = {:.0f}, more than a day in: times are seconds since the "
           "session's start (SPEC §1), and these look like absolute timestamps",
-          file, t));
-  if (!s.meta.duration_s) return;
-  double last = 0;
-  for (const auto& x : s.imu) last = std::max(last, x.t_s);
-  for (const auto& x : s.hand_motion) last = std::max(last, x.t_s);
-  for (const auto& x : s.frames) last = std::max(last, x.t_s);
-  if (last > 0 && *s.meta.duration_s > last + 3600.0)
+          sp.file, sp.first));
+    if (sp.file != std::string_view("utterances.jsonl")) last = std::max(last, sp.last);
+  }
+  if (s.meta.duration_s && last > 0 && *s.meta.duration_s > last + 3600.0)
     spdlog::warn("session.json: duration_s {:.0f} s runs more than an hour past the last sensor "
                  "row ({:.1f} s); it is read as seconds",
                  *s.meta.duration_s, last);

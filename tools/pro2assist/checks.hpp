@@ -33,28 +33,27 @@ inline bool parse_integer(const std::string& s, long long& v) {
 }
 }  // namespace detail
 
+// A finite number for which `ok` holds; otherwise "expected <expected>, not '<value>'".
+template <typename Ok>
+CLI::Validator number_check(Ok ok, const std::string& expected, const std::string& desc) {
+  return CLI::Validator(
+      [ok, expected](std::string& s) {
+        double v = 0;
+        return detail::parse_double(s, v) && ok(v) ? std::string()
+                                                   : "expected " + expected + ", not '" + s + "'";
+      },
+      desc);
+}
+
 // A share: a finite number from 0 to 1.
 inline CLI::Validator share_check() {
-  return CLI::Validator(
-      [](std::string& s) {
-        double v = 0;
-        return detail::parse_double(s, v) && v >= 0.0 && v <= 1.0
-                   ? std::string()
-                   : "expected a number from 0 to 1, not '" + s + "'";
-      },
-      "0..1");
+  return number_check([](double v) { return v >= 0.0 && v <= 1.0; }, "a number from 0 to 1",
+                      "0..1");
 }
 
 // A finite number greater than 0 (a time, a rate).
 inline CLI::Validator positive_check() {
-  return CLI::Validator(
-      [](std::string& s) {
-        double v = 0;
-        return detail::parse_double(s, v) && v > 0.0
-                   ? std::string()
-                   : "expected a positive number, not '" + s + "'";
-      },
-      "> 0");
+  return number_check([](double v) { return v > 0.0; }, "a positive number", "> 0");
 }
 
 // A whole number of at least `least` (a count).

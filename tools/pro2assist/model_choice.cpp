@@ -1,9 +1,8 @@
 #include "model_choice.hpp"
 
-#include "checks.hpp"
-
 #include <spdlog/spdlog.h>
 
+#include "checks.hpp"
 #include "pro2assist/metrics.hpp"
 #include "pro2assist/reasoner.hpp"
 #include "pro2assist/sim.hpp"

@@ -673,6 +673,17 @@ TEST(ReplayCli, TaskFolderPicksTheRecipeGuideline) {
   EXPECT_EQ(std::stoul(m[2]), graph_step_ids(recipe).size());
   EXPECT_GE(std::stoi(m[3]), 3);
 
+  // The recipe's graph file given by name is the same guideline, with the same durations.
+  const fs::path one_out = tmp_dir("cc-one-graph") / "d.jsonl";
+  const CliRun one = run_cli("replay " + quoted(dir) + " --task " +
+                                 quoted(kCaptainCook / "task_graphs" / (recipe + ".json")) +
+                                 " --vlm none --quiet --out " + quoted(one_out),
+                             "cc-one-graph");
+  ASSERT_EQ(one.code, 0) << one.err;
+  std::smatch m1;
+  ASSERT_TRUE(std::regex_search(one.err, m1, learned)) << one.err;
+  EXPECT_EQ(m1.str(0), m.str(0));
+
   // A folder of guidelines that is not a CaptainCook4D dataset's: nothing is learned.
   const fs::path tea_dir = tmp_dir("tea-library");
   fs::copy_file(kSource / "examples" / "tea.yaml", tea_dir / "tea.yaml");

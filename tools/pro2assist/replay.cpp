@@ -32,9 +32,10 @@ struct ReplayArgs {
   std::string decision_model;
 };
 
-// A recipe picked from the task_graphs folder of a CaptainCook4D dataset gets the step
-// durations learned from the dataset's training recordings, as eval and convert give it: a
-// task graph has none, and the tracker follows a recipe better knowing how long its steps take.
+// A recipe from the task_graphs folder of a CaptainCook4D dataset (picked there, or one of its
+// files given by name) gets the step durations learned from the dataset's training recordings,
+// as eval and convert give it: a task graph has none, and the tracker follows a recipe better
+// knowing how long its steps take.
 void learn_durations_from_dataset(Guideline& g, const std::filesystem::path& task_dir) {
   namespace fs = std::filesystem;
   fs::path dir = task_dir.lexically_normal();
@@ -76,7 +77,10 @@ Guideline resolve_guideline(const std::string& task_arg, const Session& s) {
     learn_durations_from_dataset(chosen, task);
     return chosen;
   }
-  return load_guideline(task);
+  // One graph file of a CaptainCook4D dataset's task_graphs folder: durations as above.
+  Guideline g = load_guideline(task);
+  learn_durations_from_dataset(g, fs::absolute(task).parent_path());
+  return g;
 }
 
 void run(const ReplayArgs& a) {

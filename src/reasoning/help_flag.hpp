@@ -35,13 +35,9 @@ struct HelpFlagOptions {
   // No help is due in the middle of a step: a flag on an answer that sees the current step
   // under way there is a false call. This many of them, in more than this share of such
   // answers, make the flag noisy (it still tells something, but not enough to act on alone).
-  // One flag was enough from this stop on; two before. A model whose flag is wrong on a fifth
-  // of its answers took most of a session to be judged noisy (a step gives about one such
-  // answer), and its flag alone sent "next" 500 times at a precision of 0.30 meanwhile
-  // (independent simulator, training sessions). With one: message precision 0.566 -> 0.579
-  // there, and 0.634 -> 0.656 with our simulator's flag wrong on 15% of right answers (`eval
-  // --trigger-noise 0.15`, training split); with its exact flag, STS 0.496 -> 0.494 on
-  // training (leave one out, seeds 1-6) and 0.488 on validation either way.
+  // One is enough: a step gives about one such answer, so waiting for a second left a flag
+  // wrong on a fifth of its answers unjudged for most of a session, announcing "next" on its
+  // own at a precision of 0.30 meanwhile (independent simulator; README, help flag).
   int noisy_min_flags = 1;
   double noisy_share = 0.06;
 };

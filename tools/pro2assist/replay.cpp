@@ -38,7 +38,7 @@ struct ReplayArgs {
 // knowing how long its steps take.
 void learn_durations_from_dataset(Guideline& g, const std::filesystem::path& task_dir) {
   namespace fs = std::filesystem;
-  fs::path dir = task_dir.lexically_normal();
+  fs::path dir = fs::absolute(task_dir).lexically_normal();
   if (dir.filename().empty()) dir = dir.parent_path();
   const fs::path root = dir.parent_path();
   if (dir.filename() != "task_graphs" || !fs::exists(root / "splits.json") ||

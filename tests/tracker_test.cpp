@@ -13,6 +13,9 @@
 #include "reasoning/help_flag.hpp"
 #include "reasoning/looks.hpp"
 #include "reasoning/reasoners.hpp"
+#include "eval/eval_shared.hpp"
+#include "pro2assist/engine.hpp"
+#include "pro2assist/metrics.hpp"
 #include "assist/message_budget.hpp"
 
 using namespace p2a;
@@ -119,6 +122,38 @@ TEST(ProgressFilter, ASkippedPrerequisiteIsReportedNotForced) {
   EXPECT_EQ(argmax(f.current_marginals()), 3);
   EXPECT_EQ(f.missing_prereqs(f.best(), 3), std::vector<int>{2});
   EXPECT_LT(f.done_probability(2), 0.1);
+}
+
+// How far the filter believes the model is learned from the session: a model right on three
+// answers in ten is believed less than one always right, which is believed no more than
+// answer_right; with a negative margin both are believed alike.
+TEST(ProgressFilter, LearnsHowOftenTheModelIsRight) {
+  Guideline g = graph("chain", {{"s0", {}}, {"s1", {"s0"}}, {"s2", {"s1"}}, {"s3", {"s2"}},
+                                {"s4", {"s3"}}, {"s5", {"s4"}}},
+                      DurationRange{15, 25});
+  ProgressOptions fixed_opt;
+  fixed_opt.right_margin = -1;
+  ProgressFilter good(g, durations(g), {}), poor(g, durations(g), {}),
+      fixed(g, durations(g), fixed_opt);
+  const double prior = std::min(0.7, ProgressOptions{}.right_prior + ProgressOptions{}.right_margin);
+  EXPECT_DOUBLE_EQ(good.answer_right(), prior);
+  EXPECT_DOUBLE_EQ(fixed.answer_right(), 0.7);
+  // 20 s per step, one answer a second; the poor model names another step 7 times in 10.
+  for (int i = 0; i < 120; ++i) {
+    const double t = i + 1.0;
+    const int truth = i / 20;
+    const int said = i % 10 < 3 ? truth : (truth + 1 + (i * 7) % 5) % 6;
+    for (ProgressFilter* f : {&good, &poor, &fixed}) f->predict(t, 1.0, 1.0);
+    good.observe(truth, Status::InProgress, 1.0);
+    poor.observe(said, Status::InProgress, 1.0);
+    fixed.observe(said, Status::InProgress, 1.0);
+  }
+  std::printf("answer_right: good %.3f, poor %.3f, fixed %.3f\n", good.answer_right(),
+              poor.answer_right(), fixed.answer_right());
+  EXPECT_DOUBLE_EQ(good.answer_right(), 0.7);
+  EXPECT_LT(poor.answer_right(), 0.6);
+  EXPECT_GT(poor.answer_right(), 0.3);
+  EXPECT_DOUBLE_EQ(fixed.answer_right(), 0.7);
 }
 
 TEST(ProgressFilter, PausesBetweenStepsAreTransitions) {
@@ -480,6 +515,35 @@ INSTANTIATE_TEST_SUITE_P(ErrorRuns, TrackerVersusSeed, ::testing::Values(3.0, 1.
 // no motion evidence), wrong answers that name any step alike rather than mostly the steps
 // around the true one, or a status right on 60% of right answers rather than 85%. The tracker stays ahead where it does not need what was taken away; the
 // figures it loses are printed.
+// A model right on 30% of its answers rather than 50%: the tracker that learns how often the
+// model is right (ProgressOptions::right_margin) against one that believes it right 70% of the
+// time throughout, on the same answers.
+TEST(TrackerCalibration, AWeakModelIsBelievedLess) {
+  const std::vector<EvalCase>& cases = third_of_training();
+  EvalOptions eo;
+  eo.seed = 11;
+  TrackerOptions learned, fixed;
+  fixed.progress.right_margin = -1;
+  std::vector<Metrics> a(cases.size()), b(cases.size());
+  run_parallel(cases.size(), 2, [&](std::size_t i) {
+    const EvalCase& c = cases[i];
+    auto m1 = eval_model(c, 0.3, eo);
+    a[i] = score(*c.guideline, c.truth,
+                 replay_session(c.session, *c.guideline, make_tracker_reasoner(learned), *m1));
+    auto m2 = eval_model(c, 0.3, eo);
+    b[i] = score(*c.guideline, c.truth,
+                 replay_session(c.session, *c.guideline, make_tracker_reasoner(fixed), *m2));
+  }, nullptr);
+  const Metrics l = pool(a), f = pool(b);
+  std::printf("accuracy 0.3, learned / fixed: step %.3f / %.3f, sts %.3f / %.3f, prec %.3f / %.3f, "
+              "mistakes %.2f/%.2f / %.2f/%.2f\n", l.step_acc, f.step_acc, l.sts, f.sts,
+              l.msg_precision, f.msg_precision, l.mistake_recall, l.mistake_precision,
+              f.mistake_recall, f.mistake_precision);
+  EXPECT_GT(l.step_acc, f.step_acc + 0.01);
+  EXPECT_GT(l.msg_precision, f.msg_precision);
+  EXPECT_GT(l.sts, f.sts - 0.01);
+}
+
 TEST(TrackerVersusSeedRobustness, NoisyFlagNoMotionStreamsErrorsAnywhereOrVagueStatus) {
   const std::vector<EvalCase>& cases = third_of_training();
   enum class Harder { NoisyFlag, RandomFlag, NoMotion, ErrorsAnywhere, VagueStatus };

@@ -23,6 +23,17 @@ ProgressFilter::ProgressFilter(const Guideline& g, std::vector<DurationModel> du
     for (std::size_t p : g.prereqs(static_cast<std::size_t>(i)))
       prereq_mask_[static_cast<std::size_t>(i)] |= (std::uint64_t{1} << p);
   beam_.push_back(Hypothesis{});
+  calibrate();
+}
+
+void ProgressFilter::calibrate() {
+  if (opt_.right_margin < 0) {
+    right_ = opt_.answer_right;
+    return;
+  }
+  const double mean = (right_shares_ + opt_.right_prior * opt_.right_prior_answers) /
+                      std::max(1e-9, answers_ + opt_.right_prior_answers);
+  right_ = std::min(opt_.answer_right, mean + opt_.right_margin);
 }
 
 bool ProgressFilter::allowed(std::uint64_t done, int i) const {
@@ -96,7 +107,7 @@ void ProgressFilter::predict(double t_s, double end_factor, double start_factor)
 // outside, a wrong one.
 AnswerWays ProgressFilter::answer_likelihood(const Hypothesis& h, int a, Status st) const {
   const double n_other = std::max(1, n_ - 1);
-  const double r = opt_.answer_right;
+  const double r = right_;
   const double wrong = 1.0 - r;
   const double p_tr = h.idle ? opt_.transition_when_idle : opt_.transition_when_active;
   const double p_status = st == Status::Transition ? p_tr : (1.0 - p_tr) / 3.0;
@@ -169,6 +180,9 @@ AnswerWays ProgressFilter::observe(int answered, Status status, double weight,
     shares.on /= total;
     shares.off /= total;
     shares.wrong /= total;
+    right_shares_ += shares.on + shares.off;
+    answers_ += 1.0;
+    calibrate();
   }
   normalise_and_prune();
   return shares;

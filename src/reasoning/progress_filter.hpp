@@ -118,6 +118,7 @@ class ProgressFilter {
   Phase phase_of(const Hypothesis& h) const;  // one hypothesis's phase of its step, shares of 1
   Phase summed_phase(int only) const;         // over the hypotheses on step `only` (-1: any)
   void normalise_and_prune();
+  void calibrate();  // right_ from the answers so far
 
   const Guideline& g_;
   std::vector<DurationModel> durations_;
@@ -129,7 +130,6 @@ class ProgressFilter {
   double right_shares_ = 0;  // the answers' posterior shares of having come right, summed
   double answers_ = 0;
   double right_ = 0;         // answer_right(), kept up to date by observe
-  void calibrate();
 };
 
 }  // namespace p2a
